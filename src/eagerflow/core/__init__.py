@@ -1,0 +1,1 @@
+"""The core: dtypes, shapes, tensors, variables, primitives and the execution context."""

@@ -1,0 +1,252 @@
+"""`tf.Variable`: mutable state whose reads are tensors.
+
+The storage (`_value`) is a NumPy array that is never written in place: an
+assignment rebinds it. Tensors read earlier therefore keep their value, and
+compiled code that reads `_value` at run time sees every later assignment.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from eagerflow.core import dtypes as _dtypes
+from eagerflow.core.context import state
+from eagerflow.core.errors import InvalidArgumentError
+from eagerflow.core.shape import TensorShape
+from eagerflow.core.tensor import EagerTensor, Reference, Tensor, convert_to_tensor, wrap
+
+__all__ = ["Variable", "VariableSynchronization", "VariableAggregation"]
+
+_ids = itertools.count()
+
+
+class VariableSynchronization:
+    AUTO, NONE, ON_WRITE, ON_READ = 0, 1, 2, 3
+
+
+class VariableAggregation:
+    NONE, SUM, MEAN, ONLY_FIRST_REPLICA = 0, 1, 2, 3
+
+
+class Variable:
+    """A tensor-valued mutable state, as `tf.Variable`.
+
+    >>> v = Variable([1.0, 2.0])
+    >>> v.assign_add([1.0, 1.0]).numpy()
+    array([2., 3.], dtype=float32)
+    """
+
+    __slots__ = ("_value", "_shape", "_dtype", "_name", "_trainable", "_constraint",
+                 "_initial_value", "_unique_id", "synchronization", "aggregation", "__weakref__")
+
+    def __init__(self, initial_value=None, trainable=None, validate_shape: bool = True,
+                 caching_device=None, name: str | None = None, variable_def=None, dtype=None,
+                 import_scope=None, constraint=None,
+                 synchronization=VariableSynchronization.AUTO,
+                 aggregation=VariableAggregation.NONE, shape=None,
+                 experimental_enable_variable_lifting=True) -> None:
+        if initial_value is None:
+            raise ValueError("The `initial_value` arg to `tf.Variable` must be specified "
+                             "except when you are not providing a `variable_def`.")
+        if callable(initial_value):
+            initial_value = initial_value()
+        if dtype is not None:
+            dtype = _dtypes.as_dtype(dtype)
+        from eagerflow.core.context import state as _state
+
+        if _state.local.builder is not None:
+            _state.local.builder.on_variable_created(self)
+        value = _as_eager(initial_value, dtype)
+        if constraint is not None and not callable(constraint):
+            raise ValueError(f"The `constraint` argument must be a callable. Received: "
+                             f"{constraint}")
+        self._value = np.array(value._value, copy=True) if isinstance(
+            value._value, np.ndarray) else value._value
+        self._dtype = value.dtype
+        self._shape = TensorShape(shape) if shape is not None else (
+            TensorShape(self._value.shape) if validate_shape else TensorShape(None))
+        if not self._shape.is_compatible_with(self._value.shape):
+            raise ValueError(f"The initial value's shape ({TensorShape(self._value.shape)}) is "
+                             f"not compatible with the explicitly supplied `shape` argument "
+                             f"({self._shape}).")
+        if synchronization == VariableSynchronization.ON_READ and trainable:
+            raise ValueError("Synchronization value can be set to "
+                             "VariableSynchronization.ON_READ only for non-trainable variables.")
+        self._trainable = (synchronization != VariableSynchronization.ON_READ
+                           if trainable is None else bool(trainable))
+        self._name = (name or "Variable").removesuffix(":0")
+        self._constraint = constraint
+        self._initial_value = self._value
+        self._unique_id = next(_ids)
+        self.synchronization = synchronization
+        self.aggregation = aggregation
+
+    # --- reading -------------------------------------------------------------------------
+    def _variable_read(self) -> Tensor:
+        """Read the value as a tensor; inside a trace, a read node evaluated at run time."""
+        local = state.local
+        builder = local.builder
+        tensor = wrap(self._value) if builder is None else builder.read_variable(self)
+        for tape in local.tapes:
+            tape._record_variable_read(self, tensor)
+        return tensor
+
+    def value(self) -> Tensor:
+        return self._variable_read()
+
+    def read_value(self) -> Tensor:
+        return self._variable_read()
+
+    def numpy(self):
+        value = self._value
+        return value[()] if value.ndim == 0 else value.copy()
+
+    def __array__(self, dtype=None, copy=None):
+        value = np.asarray(self._value)
+        if dtype is not None and value.dtype != dtype:
+            return value.astype(dtype)
+        return value.copy() if copy else value
+
+    # --- properties ----------------------------------------------------------------------
+    @property
+    def dtype(self) -> _dtypes.DType:
+        return self._dtype
+
+    @property
+    def shape(self) -> TensorShape:
+        return self._shape
+
+    def get_shape(self) -> TensorShape:
+        return self._shape
+
+    @property
+    def ndim(self) -> int | None:
+        return self._shape.rank
+
+    @property
+    def name(self) -> str:
+        return self._name + ":0"
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @property
+    def constraint(self):
+        return self._constraint
+
+    @property
+    def initial_value(self) -> Tensor:
+        return wrap(self._initial_value)
+
+    @property
+    def device(self) -> str:
+        return "/job:localhost/replica:0/task:0/device:CPU:0"
+
+    @property
+    def handle(self):
+        return self
+
+    def ref(self) -> Reference:
+        return Reference(self)
+
+    experimental_ref = ref
+
+    def __hash__(self) -> int:
+        raise TypeError("Variable is unhashable. Instead, use variable.ref() as the key.")
+
+    # --- assignment ----------------------------------------------------------------------
+    def _converted(self, value, what: str) -> Tensor:
+        try:
+            tensor = convert_to_tensor(value, dtype=self._dtype)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"Cannot {what} variable '{self.name}' of dtype {self._dtype.name}: "
+                            f"{exc}") from None
+        if not self._shape.is_compatible_with(tensor.shape):
+            raise ValueError(
+                f"Cannot {what} variable '{self.name}': Shape mismatch. The variable shape "
+                f"{self._shape}, and the assigned value shape {tensor.shape} are incompatible.")
+        return tensor
+
+    def _store(self, tensor: Tensor, read_value: bool):
+        builder = state.local.builder
+        if builder is None:
+            self._value = tensor._value
+        else:
+            builder.assign_variable(self, tensor)
+        return self if read_value else None
+
+    def assign(self, value, use_locking=None, name=None, read_value: bool = True):
+        """Set the value; a wrong shape or dtype raises and leaves the variable unchanged."""
+        tensor = self._converted(value, "assign to")
+        if type(tensor) is EagerTensor and tensor._value is self._value:
+            return self if read_value else None
+        if type(tensor) is EagerTensor and isinstance(value, np.ndarray):
+            tensor = wrap(np.array(tensor._value, copy=True))  # never alias a user's array
+        return self._store(tensor, read_value)
+
+    def assign_add(self, delta, use_locking=None, name=None, read_value: bool = True):
+        tensor = self._converted(delta, "add to")
+        if state.local.builder is None and type(tensor) is EagerTensor:
+            result = np.add(self._value, tensor._value)
+            if result.shape != self._value.shape:
+                raise InvalidArgumentError(None, None, f"Cannot update variable with shape "
+                                           f"{self._value.shape} using a Tensor with shape "
+                                           f"{tensor.shape}, shapes must be equal.")
+            self._value = result
+            return self if read_value else None
+        return self._store(self._variable_read() + tensor, read_value)
+
+    def assign_sub(self, delta, use_locking=None, name=None, read_value: bool = True):
+        tensor = self._converted(delta, "subtract from")
+        if state.local.builder is None and type(tensor) is EagerTensor:
+            result = np.subtract(self._value, tensor._value)
+            if result.shape != self._value.shape:
+                raise InvalidArgumentError(None, None, f"Cannot update variable with shape "
+                                           f"{self._value.shape} using a Tensor with shape "
+                                           f"{tensor.shape}, shapes must be equal.")
+            self._value = result
+            return self if read_value else None
+        return self._store(self._variable_read() - tensor, read_value)
+
+    def __len__(self) -> int:
+        return len(self._variable_read())
+
+    def __iter__(self):
+        return iter(self._variable_read())
+
+    def __bool__(self) -> bool:
+        return bool(self._variable_read())
+
+    def __float__(self) -> float:
+        return float(self._variable_read())
+
+    def __int__(self) -> int:
+        return int(self._variable_read())
+
+    def __index__(self) -> int:
+        return self._variable_read().__index__()
+
+    def __repr__(self) -> str:
+        value = self._value
+        text = repr(value[()] if value.ndim == 0 else value)
+        return (f"<tf.Variable '{self.name}' shape={self._shape} dtype={self._dtype.name}, "
+                f"numpy={text}>")
+
+    def __deepcopy__(self, memo):
+        copy = Variable(np.array(self._value, copy=True), trainable=self._trainable,
+                        name=self._name, dtype=self._dtype, constraint=self._constraint)
+        memo[id(self)] = copy
+        return copy
+
+
+def _as_eager(value, dtype) -> EagerTensor:
+    if hasattr(value, "_variable_read"):
+        value = value.numpy()
+    tensor = convert_to_tensor(value, dtype=dtype)
+    if type(tensor) is not EagerTensor:
+        raise ValueError("A tf.Variable's initial value must be computable eagerly; inside "
+                         "tf.function it is lifted out of the graph.")
+    return tensor

@@ -1,0 +1,3 @@
+"""`tf.errors`: TF's exception classes and error codes."""
+
+from eagerflow.core.errors import *
