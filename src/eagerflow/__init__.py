@@ -1,15 +1,36 @@
-"""eagerflow: TensorFlow 2 re-made in Python on NumPy. Use it as `import eagerflow as tf`."""
+"""eagerflow: TensorFlow 2 re-made in Python on NumPy. Use it as `import eagerflow as tf`.
+
+This module only imports and re-exports; the heavy subpackages (keras, data)
+load on first attribute access.
+"""
 
 from eagerflow.core.dtypes import *
 from eagerflow.core.dtypes import DType, as_dtype
 from eagerflow.core.shape import TensorShape
 from eagerflow.core.tensor import Tensor, convert_to_tensor, register_tensor_conversion_function
+from eagerflow.core.tensor import is_tensor
 from eagerflow.core.variable import Variable, VariableAggregation, VariableSynchronization
 from eagerflow.core.context import executing_eagerly
 from eagerflow.ops.array import *
 from eagerflow.ops.math import *
 from eagerflow.ops.reduce import *
+from eagerflow.ops.linalg import *
+from eagerflow.ops.nn import *
+from eagerflow.ops.random import *
+from eagerflow.ops.debugging import *
 from eagerflow.autodiff import GradientTape, UnconnectedGradients
-from eagerflow import dtypes, errors, math, nest
+from eagerflow import debugging, dtypes, errors, linalg, math, nest, nn, random
 
 __version__ = "0.1.0"
+
+_LAZY_SUBMODULES = ("data", "keras", "train", "summary", "autograph", "config")
+
+
+def __getattr__(name: str):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        module = importlib.import_module(f"eagerflow.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'eagerflow' has no attribute {name!r}")

@@ -1,4 +1,6 @@
-"""`tf.math`: elementwise math, reductions and segment ops."""
+"""`tf.math`: collected from the op families (see eagerflow.ops.namespace)."""
 
-from eagerflow.ops.math import *
-from eagerflow.ops.reduce import *
+from eagerflow.ops import namespace as _namespace
+
+globals().update(_namespace("math"))
+__all__ = sorted(_namespace("math"))

@@ -16,8 +16,9 @@ from eagerflow.ops.rules import same_as_first
 
 __all__ = [
     "constant", "identity", "cast", "reshape", "zeros", "ones", "zeros_like", "ones_like", "fill",
-    "stack", "shape", "unbroadcast", "broadcast_like",
+    "stack", "shape",
 ]
+NAMESPACES: dict = {}
 
 
 def _static_shape(x) -> tuple | None:

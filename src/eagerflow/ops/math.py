@@ -16,8 +16,9 @@ from eagerflow.ops.rules import broadcast_rule, compare_rule, same_as_first
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "truediv", "realdiv", "negative", "exp", "log",
-    "equal", "not_equal", "tensor_equals", "tensor_not_equals",
+    "equal", "not_equal",
 ]
+NAMESPACES = {"math": list(__all__)}
 
 _NUMERIC = [np.float16, np.float32, np.float64, np.int8, np.int16, np.int32, np.int64,
             np.uint8, np.uint16, np.uint32, np.uint64, np.complex64, np.complex128,

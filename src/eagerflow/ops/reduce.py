@@ -10,6 +10,7 @@ from eagerflow.ops.array import broadcast_like, reshape_like
 from eagerflow.ops.rules import reduced_shape
 
 __all__ = ["reduce_sum"]
+NAMESPACES = {"math": ["reduce_sum"]}
 
 
 def _axes(axis, rank: int | None):
