@@ -19,11 +19,14 @@ from eagerflow.ops.nn import *
 from eagerflow.ops.random import *
 from eagerflow.ops.debugging import *
 from eagerflow.autodiff import GradientTape, UnconnectedGradients
+from eagerflow.core.spec import TensorSpec
+from eagerflow.function import function
+from eagerflow.graph.builder import init_scope
 from eagerflow import debugging, dtypes, errors, linalg, math, nest, nn, random
 
 __version__ = "0.1.0"
 
-_LAZY_SUBMODULES = ("data", "keras", "train", "summary", "autograph", "config")
+_LAZY_SUBMODULES = ("data", "keras", "train", "summary", "autograph", "config", "io")
 
 
 def __getattr__(name: str):

@@ -12,7 +12,7 @@ __all__ = [
     "DType", "as_dtype", "from_numpy",
     "float16", "half", "float32", "float64", "double", "bfloat16",
     "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-    "bool", "complex64", "complex128", "string",
+    "bool", "complex64", "complex128", "string", "resource",
 ]
 
 
@@ -150,13 +150,17 @@ complex128 = DType("complex128", np.dtype(np.complex128), 18)
 string = DType("string", np.dtype(object), 7)
 half = float16
 double = float64
+# A handle on a variable (graph inputs and captures only; never an element type of arrays).
+resource = DType("resource", np.dtype(object), 20)
 
 ALL = (float16, float32, float64, bfloat16, int8, int16, int32, int64, uint8, uint16,
        uint32, uint64, bool, complex64, complex128, string)
 _BY_NAME = {d.name: d for d in ALL}
 _BY_NAME.update(half=float16, double=float64, float=float32, int=int32, str=string,
                 bytes=string, object=string)
+_BY_NAME["resource"] = resource
 _BY_ENUM = {d._enum: d for d in ALL}
+_BY_ENUM[20] = resource
 # The eager hot path: NumPy dtype -> DType in one lookup.
 NUMPY_TO_DTYPE: dict[np.dtype, DType] = {d._numpy: d for d in ALL}
 NUMPY_TO_DTYPE[np.dtype("U")] = string

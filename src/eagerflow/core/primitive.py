@@ -55,17 +55,20 @@ class Primitive:
             are tuples when `multiple_results`. None: not differentiable.
         same_dtype: all tensor inputs must share one dtype (Python values take it).
         dtypes: the NumPy dtypes the first input may have (None: any).
-        elementwise, commutative, stateful, random: traits for the passes.
+        elementwise, commutative: traits for the passes.
+        stateful: reads or changes state (variables, RNG): never merged, folded or reordered.
+        side_effect: must run even when its outputs are unused (assign, print, assert).
+        random: draws fresh random numbers at every run.
     """
 
     __slots__ = ("name", "impl", "shape_rule", "grad", "same_dtype", "dtypes",
-                 "multiple_results", "elementwise", "commutative", "stateful", "random",
+                 "multiple_results", "elementwise", "commutative", "stateful", "side_effect", "random",
                  "bind", "__weakref__")
 
     def __init__(self, name: str, impl: Callable, shape_rule: Callable, grad: Callable | None,
                  *, same_dtype: bool = True, dtypes=None, multiple_results: bool = False,
                  elementwise: bool = False, commutative: bool = False, stateful: bool = False,
-                 random: bool = False) -> None:
+                 side_effect: bool = False, random: bool = False) -> None:
         self.name = name
         self.impl = impl
         self.shape_rule = shape_rule
@@ -75,7 +78,8 @@ class Primitive:
         self.multiple_results = multiple_results
         self.elementwise = elementwise
         self.commutative = commutative
-        self.stateful = stateful or random
+        self.stateful = stateful or random or side_effect
+        self.side_effect = side_effect
         self.random = random
         self.bind = _make_bind(self)
 
@@ -237,7 +241,8 @@ def apply_general(prim: Primitive, inputs, attrs: dict):
                 raise TypeError(f"{prim.name}: a symbolic tensor {t!r} was used outside the "
                                 "tf.function that created it.")
         arrays = [t._value for t in tensors]
-        prim.check_dtypes([NUMPY_TO_DTYPE[a.dtype] for a in arrays]) if arrays else None
+        if arrays:
+            prim.check_dtypes([NUMPY_TO_DTYPE[a.dtype] for a in arrays])
         try:
             out = prim.impl(*arrays, **attrs)
         except Exception as exc:

@@ -203,8 +203,8 @@ class EagerTensor(Tensor):
 
 def _numpy_text(value, how) -> str:
     if isinstance(value, np.ndarray) and value.ndim > 0:
-        return ("\n" if how is str else "\n") + how(value)
-    return how(value[()] if isinstance(value, np.ndarray) else value)
+        return "\n" + how(value)
+    return str(value[()] if isinstance(value, np.ndarray) else value)
 
 
 def wrap(array) -> EagerTensor:

@@ -50,14 +50,15 @@ class Variable:
         if initial_value is None:
             raise ValueError("The `initial_value` arg to `tf.Variable` must be specified "
                              "except when you are not providing a `variable_def`.")
-        if callable(initial_value):
-            initial_value = initial_value()
         if dtype is not None:
             dtype = _dtypes.as_dtype(dtype)
-        from eagerflow.core.context import state as _state
-
-        if _state.local.builder is not None:
-            _state.local.builder.on_variable_created(self)
+        builder = state.local.builder
+        if builder is not None:
+            # Inside tf.function: the initializer is lifted out of the graph and run eagerly.
+            builder.on_variable_created(self)
+            initial_value = builder.lift_initial_value(initial_value)
+        elif callable(initial_value):
+            initial_value = initial_value()
         value = _as_eager(initial_value, dtype)
         if constraint is not None and not callable(constraint):
             raise ValueError(f"The `constraint` argument must be a callable. Received: "
@@ -231,7 +232,7 @@ class Variable:
 
     def __repr__(self) -> str:
         value = self._value
-        text = repr(value[()] if value.ndim == 0 else value)
+        text = str(value[()]) if value.ndim == 0 else repr(value)
         return (f"<tf.Variable '{self.name}' shape={self._shape} dtype={self._dtype.name}, "
                 f"numpy={text}>")
 

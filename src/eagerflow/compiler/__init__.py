@@ -1,0 +1,1 @@
+"""The compiler: graph passes and code generation."""

@@ -1,0 +1,1 @@
+"""Graph passes: each a function from graph to graph, one per file."""

@@ -1,0 +1,1 @@
+"""The graph IR: nodes, symbolic tensors, the tracer context, interpreter and printer."""
