@@ -18,6 +18,7 @@ from eagerflow.ops.linalg import *
 from eagerflow.ops.nn import *
 from eagerflow.ops.random import *
 from eagerflow.ops.debugging import *
+from eagerflow.ops.control_flow import *
 from eagerflow.autodiff import GradientTape, UnconnectedGradients
 from eagerflow.core.spec import TensorSpec
 from eagerflow.function import function

@@ -34,6 +34,19 @@ class _Emitter:
         self.names: dict = {}
         self._by_object: dict = {}
 
+    def subgraph(self, graph: Graph) -> str:
+        """The global name of a sub-graph (branch, loop body) compiled to its own function."""
+        key = ("graph", id(graph))
+        name = self._by_object.get(key)
+        if name is None:
+            from eagerflow.compiler.pipeline import optimize
+
+            name = f"sub_{graph.name}_{len(self.globals)}"
+            self.globals[name] = compile_graph(optimize(graph), graph.name)
+            self._by_object[key] = name
+            self.globals.setdefault("_subgraphs", []).append(graph)
+        return name
+
     def bind(self, prefix: str, obj) -> str:
         key = (prefix, id(obj))
         name = self._by_object.get(key)

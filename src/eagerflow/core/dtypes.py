@@ -12,7 +12,7 @@ __all__ = [
     "DType", "as_dtype", "from_numpy",
     "float16", "half", "float32", "float64", "double", "bfloat16",
     "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-    "bool", "complex64", "complex128", "string", "resource",
+    "bool", "complex64", "complex128", "string", "resource", "variant",
 ]
 
 
@@ -54,7 +54,7 @@ class DType:
 
     @property
     def is_unsigned(self) -> bool:
-        return self.name.startswith("uint") or self.name == "bool"
+        return self.name.startswith("uint")
 
     @property
     def is_complex(self) -> bool:
@@ -87,9 +87,8 @@ class DType:
             return getattr(_finfo(self._numpy), which)
         if self.is_integer:
             return getattr(np.iinfo(self._numpy), which)
-        if self.is_bool:
-            return which == "max"
-        raise TypeError(f"Cannot find minimum/maximum value for dtype {self.name}.")
+        kind = "minimum" if which == "min" else "maximum"
+        raise TypeError(f"Cannot find {kind} value of {self} with type {self!r}.")
 
     def is_compatible_with(self, other) -> bool:
         return self == as_dtype(other)
@@ -112,6 +111,9 @@ class DType:
 
     def __repr__(self) -> str:
         return f"tf.{self.name}"
+
+    def __str__(self) -> str:
+        return f"<dtype: {self.name!r}>"
 
     def __reduce__(self):
         return as_dtype, (self.name,)
@@ -152,6 +154,8 @@ half = float16
 double = float64
 # A handle on a variable (graph inputs and captures only; never an element type of arrays).
 resource = DType("resource", np.dtype(object), 20)
+# A TensorArray's run-time list of arrays, flowing through graphs like a tensor.
+variant = DType("variant", np.dtype(object), 21)
 
 ALL = (float16, float32, float64, bfloat16, int8, int16, int32, int64, uint8, uint16,
        uint32, uint64, bool, complex64, complex128, string)
@@ -159,8 +163,10 @@ _BY_NAME = {d.name: d for d in ALL}
 _BY_NAME.update(half=float16, double=float64, float=float32, int=int32, str=string,
                 bytes=string, object=string)
 _BY_NAME["resource"] = resource
+_BY_NAME["variant"] = variant
 _BY_ENUM = {d._enum: d for d in ALL}
 _BY_ENUM[20] = resource
+_BY_ENUM[21] = variant
 # The eager hot path: NumPy dtype -> DType in one lookup.
 NUMPY_TO_DTYPE: dict[np.dtype, DType] = {d._numpy: d for d in ALL}
 NUMPY_TO_DTYPE[np.dtype("U")] = string

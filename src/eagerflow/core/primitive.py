@@ -63,7 +63,7 @@ class Primitive:
 
     __slots__ = ("name", "impl", "shape_rule", "grad", "same_dtype", "dtypes",
                  "multiple_results", "elementwise", "commutative", "stateful", "side_effect", "random",
-                 "bind", "__weakref__")
+                 "bind", "emit", "replay", "__weakref__")
 
     def __init__(self, name: str, impl: Callable, shape_rule: Callable, grad: Callable | None,
                  *, same_dtype: bool = True, dtypes=None, multiple_results: bool = False,
@@ -82,6 +82,9 @@ class Primitive:
         self.side_effect = side_effect
         self.random = random
         self.bind = _make_bind(self)
+        # Set by ops that generate their own code (control flow) or replay their sub-graphs.
+        self.emit = None
+        self.replay = None
 
     def __repr__(self) -> str:
         return f"<Primitive {self.name}>"
@@ -202,6 +205,8 @@ def eager_arrays(prim: Primitive, inputs) -> tuple:
             arrays.append(x._value)
         elif hasattr(x, "_variable_read"):
             arrays.append(x._value)
+        elif isinstance(x, EagerTensor):  # a subclass (a slice of a variable)
+            arrays.append(x._value)
         elif isinstance(x, Tensor):
             raise TypeError(f"{prim.name}: a symbolic tensor {x!r} was used outside the "
                             "tf.function that created it.")
@@ -237,7 +242,7 @@ def apply_general(prim: Primitive, inputs, attrs: dict):
     tensors = input_tensors(prim, inputs)
     if builder is None:
         for t in tensors:
-            if type(t) is not EagerTensor:
+            if not isinstance(t, EagerTensor):
                 raise TypeError(f"{prim.name}: a symbolic tensor {t!r} was used outside the "
                                 "tf.function that created it.")
         arrays = [t._value for t in tensors]

@@ -8,6 +8,7 @@ compiled code that reads `_value` at run time sees every later assignment.
 from __future__ import annotations
 
 import itertools
+import weakref
 
 import numpy as np
 
@@ -15,9 +16,16 @@ from eagerflow.core import dtypes as _dtypes
 from eagerflow.core.context import state
 from eagerflow.core.errors import InvalidArgumentError
 from eagerflow.core.shape import TensorShape
-from eagerflow.core.tensor import EagerTensor, Reference, Tensor, convert_to_tensor, wrap
+from eagerflow.core.tensor import (
+    EagerTensor,
+    Reference,
+    Tensor,
+    constant_array,
+    convert_to_tensor,
+    wrap,
+)
 
-__all__ = ["Variable", "VariableSynchronization", "VariableAggregation"]
+__all__ = ["Variable", "VariableSynchronization", "VariableAggregation", "VariableSlice"]
 
 _ids = itertools.count()
 
@@ -212,6 +220,84 @@ class Variable:
             return self if read_value else None
         return self._store(self._variable_read() - tensor, read_value)
 
+    # --- slices and scatters --------------------------------------------------------------
+    def __getitem__(self, slice_spec):
+        """`v[...]`: the selected values as a tensor; eagerly it also has `.assign(value)`,
+        which writes `value` (of exactly the selected shape) into those positions."""
+        from eagerflow.ops import array
+
+        tensor = array.getitem(self, slice_spec)
+        if type(tensor) is EagerTensor and not array._is_bool_index(slice_spec):
+            # Keep the object the tapes recorded; only its class changes (same layout).
+            tensor.__class__ = VariableSlice
+            _SLICE_TARGETS[id(tensor)] = (self, slice_spec)
+            weakref.finalize(tensor, _SLICE_TARGETS.pop, id(tensor), None)
+        return tensor
+
+    def _current(self) -> Tensor:
+        """The value as a tensor input of an update op, not recorded on tapes."""
+        builder = state.local.builder
+        return wrap(self._value) if builder is None else builder.read_variable(self)
+
+    def _update_value(self, value, what: str) -> Tensor:
+        try:
+            return convert_to_tensor(value, dtype=self._dtype)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"Cannot {what} variable '{self.name}' of dtype "
+                            f"{self._dtype.name}: {exc}") from None
+
+    def _assign_slice(self, slice_spec, value, read_value: bool = True):
+        from eagerflow.ops import array
+
+        spec, dyn = array._parse_index(slice_spec)
+        tensor = self._update_value(value, "assign to a slice of")
+        new = array.strided_slice_assign_p.bind(self._current(), tensor, *dyn, spec=spec)
+        return self._store(new, read_value)
+
+    def _scatter(self, mode: str, indices, updates, op: str):
+        from eagerflow.ops import array
+
+        indices = array._index_tensor(indices, op)
+        tensor = self._update_value(updates, f"{mode} into")
+        new = array.tensor_scatter_p.bind(self._current(), indices, tensor, mode=mode)
+        return self._store(new, True)
+
+    def scatter_nd_update(self, indices, updates, name=None):
+        """Set the slices at `indices` (index tuples in the last dimension) to `updates`."""
+        return self._scatter("update", indices, updates, "ResourceScatterNdUpdate")
+
+    def scatter_nd_add(self, indices, updates, name=None):
+        """Add `updates` to the slices at `indices` (duplicates accumulate)."""
+        return self._scatter("add", indices, updates, "ResourceScatterNdAdd")
+
+    def scatter_nd_sub(self, indices, updates, name=None):
+        """Subtract `updates` from the slices at `indices` (duplicates accumulate)."""
+        return self._scatter("sub", indices, updates, "ResourceScatterNdSub")
+
+    def _scatter_rows(self, mode: str, sparse_delta, op: str):
+        if not (hasattr(sparse_delta, "indices") and hasattr(sparse_delta, "values")):
+            raise TypeError(f"sparse_delta is not IndexedSlices: {sparse_delta}")
+        from eagerflow.ops import array
+
+        indices = array.expand_dims(array._index_tensor(sparse_delta.indices, op), -1)
+        return self._scatter(mode, indices, sparse_delta.values, op)
+
+    def scatter_update(self, sparse_delta, use_locking=False, name=None):
+        """Set rows `sparse_delta.indices` to `sparse_delta.values` (a tf.IndexedSlices)."""
+        return self._scatter_rows("update", sparse_delta, "ResourceScatterUpdate")
+
+    def scatter_add(self, sparse_delta, use_locking=False, name=None):
+        return self._scatter_rows("add", sparse_delta, "ResourceScatterAdd")
+
+    def scatter_sub(self, sparse_delta, use_locking=False, name=None):
+        return self._scatter_rows("sub", sparse_delta, "ResourceScatterSub")
+
+    def scatter_max(self, sparse_delta, use_locking=False, name=None):
+        return self._scatter_rows("max", sparse_delta, "ResourceScatterMax")
+
+    def scatter_min(self, sparse_delta, use_locking=False, name=None):
+        return self._scatter_rows("min", sparse_delta, "ResourceScatterMin")
+
     def __len__(self) -> int:
         return len(self._variable_read())
 
@@ -246,8 +332,9 @@ class Variable:
 def _as_eager(value, dtype) -> EagerTensor:
     if hasattr(value, "_variable_read"):
         value = value.numpy()
-    tensor = convert_to_tensor(value, dtype=dtype)
-    if type(tensor) is not EagerTensor:
-        raise ValueError("A tf.Variable's initial value must be computable eagerly; inside "
-                         "tf.function it is lifted out of the graph.")
-    return tensor
+    if isinstance(value, Tensor):
+        if not isinstance(value, EagerTensor):
+            raise ValueError("A tf.Variable's initial value must be computable eagerly; inside "
+                             "tf.function it is lifted out of the graph.")
+        return convert_to_tensor(value, dtype=dtype)
+    return wrap(constant_array(value, dtype))

@@ -43,9 +43,13 @@ class GraphBuilder:
     """
 
     def __init__(self, graph: Graph, outer: GraphBuilder | None = None,
-                 on_variable_created=None) -> None:
+                 on_variable_created=None, outer_tapes: tuple = ()) -> None:
         self.graph = graph
         self.outer = outer
+        self.outer_tapes = outer_tapes    # tapes recording where this sub-graph is used
+        self.no_hoist: set = set()        # ids of variables read through the handle inside
+        self.hoisted: dict = {}           # id(variable) -> (variable, captured outer read)
+        self.assigned: dict = {}          # id(variable) -> variable assigned in this graph
         self.captured: list = []          # (outer value, inner placeholder) for sub-graphs
         self._captures: dict = {}         # id(outer object) -> inner value
         self._keepalive: list = []        # objects whose id is a key above
@@ -73,12 +77,31 @@ class GraphBuilder:
         return self.graph.constant(array)
 
     def read_variable(self, variable) -> SymbolicTensor:
+        if self.outer is not None and id(variable) not in self.no_hoist:
+            return self._hoisted_read(variable)
         self.read_variables.setdefault(id(variable), variable)
         handle = self.handle_of(variable)
         return self.apply(read_variable_p, [handle],
                           {"shape": variable.shape.as_tuple(), "dtype": variable.dtype._numpy})
 
+    def _hoisted_read(self, variable) -> SymbolicTensor:
+        """A sub-graph reads a variable it does not assign in the enclosing graph, so that
+        tapes there see the read and gradients reach the variable."""
+        entry = self.hoisted.get(id(variable))
+        if entry is None:
+            previous_builder = state.set_builder(self.outer)
+            previous_tapes = state.set_tapes(self.outer_tapes)
+            try:
+                outer_value = variable._variable_read()
+            finally:
+                state.set_builder(previous_builder)
+                state.set_tapes(previous_tapes)
+            entry = (variable, self.capture(outer_value))
+            self.hoisted[id(variable)] = entry
+        return entry[1]
+
     def assign_variable(self, variable, value) -> None:
+        self.assigned[id(variable)] = variable
         handle = self.handle_of(variable)
         self.apply(assign_variable_p, [handle, value], {})
 

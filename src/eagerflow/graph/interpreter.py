@@ -37,7 +37,8 @@ def replay(graph: Graph, inputs: list) -> list:
         if op is assign_variable_p:
             args[0].assign(args[1])
             continue
-        result = op.bind(*args, **node.attrs)
+        replay_op = getattr(op, "replay", None)  # control flow rebuilds itself from its graphs
+        result = op.bind(*args, **node.attrs) if replay_op is None else replay_op(node, args)
         if op.multiple_results:
             for out, value in zip(node.outputs, result):
                 env[id(out)] = value

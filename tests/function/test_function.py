@@ -1,0 +1,253 @@
+"""tf.function: tracing, the cache key and retracing, variables, side effects, gradients."""
+
+import logging
+
+import numpy as np
+import pytest
+
+import eagerflow as tf
+
+
+def test_seed_simple_nn_example():
+    def linear_layer(x):
+        return 3 * x + 2
+
+    @tf.function
+    def simple_nn(x):
+        return tf.nn.relu(linear_layer(x)) if hasattr(tf.nn, "relu") else tf.maximum(
+            linear_layer(x), 0.0)
+
+    def simple_function(x):
+        return 3 * x
+
+    x = tf.constant([-2.0, 0.5, 1.0])
+    np.testing.assert_allclose(simple_nn(x).numpy(), np.maximum(3 * x.numpy() + 2, 0))
+    np.testing.assert_allclose(simple_function(x).numpy(), 3 * x.numpy())
+    assert isinstance(simple_nn, tf.function(lambda: None).__class__)
+
+
+def test_same_result_eager_and_compiled():
+    def f(x, y):
+        return tf.exp(x * y + 1.0) - y / 2.0
+
+    x = tf.constant(np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4))
+    y = tf.constant(np.full((4,), 0.5, np.float32))
+    np.testing.assert_allclose(tf.function(f)(x, y).numpy(), f(x, y).numpy(), rtol=1e-6)
+
+
+def test_retracing_rules():
+    f = tf.function(lambda x: x + 1)
+    f(tf.constant(1.0))
+    f(tf.constant(2.0))
+    assert f.experimental_get_tracing_count() == 1      # same dtype and shape: no retrace
+    f(tf.constant([1.0, 2.0]))
+    assert f.experimental_get_tracing_count() == 2      # new shape
+    f(tf.constant(1))
+    assert f.experimental_get_tracing_count() == 3      # new dtype
+    g = tf.function(lambda x, n: x * n)
+    g(tf.constant(1.0), 2)
+    g(tf.constant(1.0), 3)
+    assert g.experimental_get_tracing_count() == 2      # Python values key by value
+    g(tf.constant(1.0), 3.0)
+    assert g.experimental_get_tracing_count() == 2      # 3 == 3.0 share a trace
+    h = tf.function(lambda xs: xs[0] + xs[1])
+    h([tf.constant(1.0), tf.constant(2.0)])
+    h((tf.constant(1.0), tf.constant(2.0)))
+    assert h.experimental_get_tracing_count() == 2      # list vs tuple retrace
+
+
+def test_input_signature_traces_once_and_rejects_incompatible():
+    f = tf.function(lambda x: x * 2.0, input_signature=[tf.TensorSpec([None], tf.float32)])
+    np.testing.assert_allclose(f(tf.constant([1.0, 2.0])).numpy(), [2.0, 4.0])
+    np.testing.assert_allclose(f(tf.constant([1.0, 2.0, 3.0])).numpy(), [2.0, 4.0, 6.0])
+    assert f.experimental_get_tracing_count() == 1
+    with pytest.raises(TypeError, match="Can not cast"):
+        f(tf.constant([1, 2, 3]))
+
+
+def test_reduce_retracing_generalizes_shapes():
+    f = tf.function(lambda x: x * 2.0, reduce_retracing=True)
+    for n in (1, 2, 3, 4):
+        f(tf.ones([n]))
+    assert f.experimental_get_tracing_count() == 2
+    concrete = f.get_concrete_function(tf.ones([7]))
+    assert concrete.graph.inputs[0].shape.as_list() == [None]
+
+
+def test_retracing_warning(caplog):
+    f = tf.function(lambda x: x + 1)
+    with caplog.at_level(logging.WARNING, logger="eagerflow"):
+        for n in range(6):
+            f(tf.ones([n + 1]))
+    assert "triggered tf.function retracing" in caplog.text
+
+
+def test_concrete_function_api():
+    @tf.function
+    def f(x, scale=2.0):
+        return {"out": x * scale}
+
+    concrete = f.get_concrete_function(tf.TensorSpec([None, 3], tf.float32))
+    args, kwargs = concrete.structured_input_signature
+    assert args[0] == tf.TensorSpec([None, 3], tf.float32)
+    assert set(concrete.structured_outputs) == {"out"}
+    out = concrete(tf.ones([2, 3]))
+    np.testing.assert_allclose(out["out"].numpy(), np.full((2, 3), 2.0))
+    assert "def " in concrete.python_source and "multiply" in concrete.python_source
+    assert "multiply" in str(concrete.graph)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="expected to be a float32"):
+        concrete(tf.ones([2, 3], tf.int32))
+
+
+def test_python_side_effects_run_at_trace_time_only():
+    calls = []
+
+    @tf.function
+    def f(x):
+        calls.append(1)
+        return x + 1
+
+    f(tf.constant(1.0))
+    f(tf.constant(2.0))
+    assert len(calls) == 1
+
+
+def test_variables_captured_by_reference_and_assign_in_order():
+    v = tf.Variable(1.0)
+
+    @tf.function
+    def f(x):
+        v.assign(v * x)
+        v.assign_add(1.0)
+        return v.read_value()
+
+    assert float(f(tf.constant(3.0))) == 4.0
+    v.assign(10.0)  # a later assignment outside is seen
+    assert float(f(tf.constant(2.0))) == 21.0
+    assert float(v) == 21.0
+
+
+def test_variable_created_on_first_trace_only():
+    class Model:
+        def __init__(self):
+            self.v = None
+
+        @tf.function
+        def __call__(self, x):
+            if self.v is None:
+                self.v = tf.Variable(tf.ones([3]))
+            return self.v * x
+
+    m = Model()
+    np.testing.assert_allclose(m(tf.constant(2.0)).numpy(), [2.0, 2.0, 2.0])
+    np.testing.assert_allclose(m(tf.constant(3.0)).numpy(), [3.0, 3.0, 3.0])
+
+    @tf.function
+    def bad(x):
+        return tf.Variable(1.0) * x
+
+    bad(tf.constant(1.0))
+    with pytest.raises(ValueError, match="singleton tf.Variables"):
+        bad(tf.constant([1.0, 2.0]))
+
+
+def test_methods_have_per_instance_caches():
+    class Scale:
+        def __init__(self, k):
+            self.k = k
+
+        @tf.function
+        def __call__(self, x):
+            return x * self.k
+
+    a, b = Scale(2.0), Scale(3.0)
+    assert float(a(tf.constant(1.0))) == 2.0
+    assert float(b(tf.constant(1.0))) == 3.0
+
+
+def test_run_functions_eagerly():
+    seen = []
+
+    @tf.function
+    def f(x):
+        seen.append(tf.executing_eagerly())
+        return x + 1
+
+    tf.config.run_functions_eagerly(True)
+    try:
+        f(tf.constant(1.0))
+    finally:
+        tf.config.run_functions_eagerly(False)
+    f(tf.constant(1.0))
+    assert seen == [True, False]
+
+
+def test_shape_error_at_trace_time_names_op_and_line():
+    @tf.function
+    def f(x, y):
+        return x + y
+
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        f(tf.ones([2, 3]), tf.ones([4]))
+    assert "add" in str(info.value) and "test_function.py" in str(info.value)
+
+
+def test_gradient_tape_inside_function():
+    w = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
+
+    @tf.function
+    def step(x):
+        with tf.GradientTape() as tape:
+            y = tf.reduce_sum(tf.exp(x * w))
+        return tape.gradient(y, w)
+
+    x = tf.constant([[0.1, 0.2], [0.3, 0.4]])
+    expected = (x * tf.exp(x * w)).numpy()
+    np.testing.assert_allclose(step(x).numpy(), expected, rtol=1e-5)
+
+
+def test_gradient_of_function_called_eagerly():
+    w = tf.Variable([1.0, 2.0, 3.0])
+
+    @tf.function
+    def loss(x):
+        return tf.reduce_sum(w * w * x)
+
+    x = tf.constant([1.0, 2.0, 3.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = loss(x)
+    gw, gx = tape.gradient(y, [w, x])
+    np.testing.assert_allclose(gw.numpy(), 2 * w.numpy() * x.numpy())
+    np.testing.assert_allclose(gx.numpy(), w.numpy() ** 2)
+    # second order through the function call
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = loss(x * x)
+        g = inner.gradient(y, x)
+    np.testing.assert_allclose(outer.gradient(g, x).numpy(), 2 * w.numpy() ** 2)
+
+
+def test_nested_functions_are_inlined():
+    @tf.function
+    def inner(x):
+        return x * 2.0
+
+    @tf.function
+    def outer(x):
+        return inner(x) + 1.0
+
+    assert float(outer(tf.constant(1.0))) == 3.0
+    assert "call" not in outer.get_concrete_function(tf.constant(1.0)).python_source
+
+
+def test_returns_python_values_and_nested_structures():
+    @tf.function
+    def f(x):
+        return {"a": x, "b": (x + 1, None), "c": 3}
+
+    out = f(tf.constant(1.0))
+    assert float(out["b"][0]) == 2.0 and out["b"][1] is None
+    assert int(out["c"]) == 3

@@ -1,0 +1,234 @@
+"""tf.cond / case / switch_case / while_loop / TensorArray: eager and compiled, with gradients."""
+
+import numpy as np
+import pytest
+
+import eagerflow as tf
+
+
+def both_ways(fn, *args):
+    """Run fn eagerly and compiled; check they agree; return the eager result."""
+    eager = fn(*args)
+    compiled = tf.function(fn)(*args)
+    for e, c in zip(tf.nest.flatten(eager), tf.nest.flatten(compiled)):
+        np.testing.assert_allclose(np.asarray(c), np.asarray(e), rtol=1e-6)
+    return eager
+
+
+def numeric_grad(f, x, eps=1e-6):
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for i in range(x.size):
+        plus, minus = x.copy(), x.copy()
+        plus.reshape(-1)[i] += eps
+        minus.reshape(-1)[i] -= eps
+        grad.reshape(-1)[i] = (float(f(tf.constant(plus))) - float(f(tf.constant(minus)))) / (
+            2 * eps)
+    return grad
+
+
+def tape_grad(f, x):
+    x = tf.constant(np.array(x, dtype=np.float64))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = f(x)
+    return tape.gradient(y, x).numpy()
+
+
+# --- cond -------------------------------------------------------------------------------
+def piecewise(x):
+    return tf.cond(tf.reduce_sum(x) > 0, lambda: tf.reduce_sum(x * x * x),
+                   lambda: tf.reduce_sum(tf.exp(x)))
+
+
+@pytest.mark.parametrize("value", [[1.0, 2.0], [-1.0, -0.5]])
+def test_cond_values_and_gradients(value):
+    x = tf.constant(np.array(value))
+    both_ways(piecewise, x)
+    expected = numeric_grad(piecewise, value)
+    np.testing.assert_allclose(tape_grad(piecewise, value), expected, rtol=1e-5)
+    np.testing.assert_allclose(tape_grad(tf.function(piecewise), value), expected, rtol=1e-5)
+
+
+def test_cond_gradient_with_tape_inside_function():
+    @tf.function
+    def grad_of(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = piecewise(x)
+        return tape.gradient(y, x)
+
+    for value in ([1.0, 2.0], [-1.0, -0.5]):
+        np.testing.assert_allclose(grad_of(tf.constant(np.array(value))).numpy(),
+                                   numeric_grad(piecewise, value), rtol=1e-5)
+
+
+def test_cond_with_variable_read_in_branch_gets_variable_gradient():
+    v = tf.Variable(3.0)
+
+    @tf.function
+    def f(x):
+        with tf.GradientTape() as tape:
+            y = tf.cond(x > 0, lambda: v * x, lambda: x)
+        return tape.gradient(y, v)
+
+    assert float(f(tf.constant(2.0))) == 2.0
+    assert f(tf.constant(-2.0)) is None or float(f(tf.constant(-2.0))) == 0.0
+
+
+def test_cond_side_effects_only_in_taken_branch():
+    v = tf.Variable(0.0)
+
+    @tf.function
+    def f(x):
+        tf.cond(x > 0, lambda: v.assign_add(1.0), lambda: v.assign_sub(1.0))
+        return v.read_value()
+
+    assert float(f(tf.constant(1.0))) == 1.0
+    assert float(f(tf.constant(1.0))) == 2.0
+    assert float(f(tf.constant(-1.0))) == 1.0
+
+
+def test_cond_structure_mismatch_raises():
+    @tf.function
+    def f(x):
+        return tf.cond(x > 0, lambda: (x, x), lambda: x)
+
+    with pytest.raises(ValueError, match="same number, type, and overall structure"):
+        f(tf.constant(1.0))
+
+
+def test_cond_dtype_mismatch_raises():
+    @tf.function
+    def f(x):
+        return tf.cond(x > 0, lambda: tf.constant(1), lambda: tf.constant(1.0))
+
+    with pytest.raises(TypeError, match="dtype"):
+        f(tf.constant(1.0))
+
+
+def test_case_and_switch_case():
+    def f(x):
+        return tf.case([(x < 0, lambda: x * -1.0), (x < 10, lambda: x * 2.0)],
+                       default=lambda: x)
+
+    for value in (-3.0, 4.0, 20.0):
+        out = both_ways(f, tf.constant(value))
+        assert float(out) == {-3.0: 3.0, 4.0: 8.0, 20.0: 20.0}[value]
+
+    def g(i):
+        return tf.switch_case(i, [lambda: tf.constant(10), lambda: tf.constant(20),
+                                  lambda: tf.constant(30)])
+
+    for index, expected in ((0, 10), (1, 20), (2, 30), (7, 30)):
+        assert int(both_ways(g, tf.constant(index))) == expected
+
+
+# --- while_loop -------------------------------------------------------------------------
+def test_while_loop_values():
+    def f(n):
+        i, total = tf.while_loop(lambda i, t: i < n, lambda i, t: (i + 1, t + i),
+                                 [tf.constant(0), tf.constant(0)])
+        return total
+
+    assert int(both_ways(f, tf.constant(10))) == 45
+
+
+def test_while_loop_single_var_and_maximum_iterations():
+    def f(x):
+        return tf.while_loop(lambda v: v < 1000.0, lambda v: v * 2.0, x, maximum_iterations=3)
+
+    assert float(both_ways(f, tf.constant(1.0))) == 8.0
+
+
+def test_while_loop_data_dependent_trip_count_gradient():
+    def f(x):
+        # Doubles x until its sum exceeds 10: the trip count depends on the value.
+        return tf.reduce_sum(tf.while_loop(lambda v: tf.reduce_sum(v) < 10.0,
+                                           lambda v: v * 2.0 + tf.sin(v), x))
+
+    for value in ([0.3, 0.4], [1.0, 2.0], [6.0, 7.0]):
+        expected = numeric_grad(f, value)
+        np.testing.assert_allclose(tape_grad(f, value), expected, rtol=1e-5)
+        np.testing.assert_allclose(tape_grad(tf.function(f), value), expected, rtol=1e-5)
+
+
+def test_while_loop_gradient_with_counter_and_captured_weight():
+    w = tf.Variable(np.array([0.5, -0.25]))
+
+    def f(x):
+        i, y = tf.while_loop(lambda i, y: i < 4, lambda i, y: (i + 1, tf.tanh(y * w + x)),
+                             [tf.constant(0), x])
+        return tf.reduce_sum(y)
+
+    @tf.function
+    def grads(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = f(x)
+        return tape.gradient(y, [x, w])
+
+    x0 = np.array([0.1, 0.7])
+    gx, gw = grads(tf.constant(x0))
+    np.testing.assert_allclose(gx.numpy(), numeric_grad(f, x0), rtol=1e-5)
+    w_values = w.numpy()
+
+    def f_w(wv):
+        w.assign(wv)
+        return f(tf.constant(x0))
+
+    expected_w = numeric_grad(f_w, w_values)
+    w.assign(w_values)
+    np.testing.assert_allclose(gw.numpy(), expected_w, rtol=1e-5)
+
+
+def test_while_loop_shape_change_raises():
+    @tf.function
+    def f(x):
+        return tf.while_loop(lambda v: tf.reduce_sum(v) < 10.0,
+                             lambda v: tf.concat([v, v], 0) if hasattr(tf, "concat") else
+                             tf.stack([v, v]), x)
+
+    with pytest.raises(ValueError, match="enters the loop with shape"):
+        f(tf.constant([1.0]))
+
+
+def test_while_loop_with_variable_assign_in_body():
+    v = tf.Variable(0)
+
+    @tf.function
+    def f(n):
+        def body(i):
+            v.assign_add(i)
+            return i + 1
+        tf.while_loop(lambda i: i < n, body, tf.constant(0))
+        return v.read_value()
+
+    assert int(f(tf.constant(5))) == 10
+
+
+# --- TensorArray --------------------------------------------------------------------------
+def test_tensor_array_in_loop():
+    def f(n):
+        ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+
+        def body(i, ta):
+            return i + 1, ta.write(i, tf.cast(i, tf.float32) * 2.0)
+
+        _, ta = tf.while_loop(lambda i, ta: i < n, body, [tf.constant(0), ta])
+        return ta.stack()
+
+    np.testing.assert_allclose(both_ways(f, tf.constant(4)).numpy(), [0.0, 2.0, 4.0, 6.0])
+
+
+def test_tensor_array_api_eager():
+    ta = tf.TensorArray(tf.float32, size=3)
+    ta = ta.write(0, [1.0, 2.0]).write(2, [5.0, 6.0])
+    assert int(ta.size()) == 3
+    np.testing.assert_allclose(ta.read(2).numpy(), [5.0, 6.0])
+    np.testing.assert_allclose(ta.stack().numpy(), [[1, 2], [0, 0], [5, 6]])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="not resizeable"):
+        ta.write(5, [0.0, 0.0])
+    unstacked = tf.TensorArray(tf.float32, size=0).unstack(tf.constant([[1.0], [2.0]]))
+    np.testing.assert_allclose(unstacked.read(1).numpy(), [2.0])
+    np.testing.assert_allclose(unstacked.gather([1, 0]).numpy(), [[2.0], [1.0]])
