@@ -2,8 +2,9 @@
 
 `check_case` runs the op eagerly and compares with a NumPy reference (values,
 dtype, shape), checks every primitive it dispatches against its shape rule
-(with known and with unknown dims), and checks gradients against central
-finite differences (second order too when asked).
+(with known and with unknown dims), runs it compiled with tf.function and
+compares, and checks gradients against central finite differences (second
+order too when asked).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class OpCase:
     grad_rtol: float = 1e-4
     grad_atol: float = 1e-5
     check_dtype: bool = True
+    compiled: bool = True  # also run it inside tf.function and compare (False for random ops)
 
     def __str__(self) -> str:
         return self.name
@@ -242,7 +244,17 @@ def _check_second_order(case, args64, indices, cotangents, eps):
                                    err_msg=f"{case.name}: second derivative of argument {i}")
 
 
+def check_compiled(case: OpCase) -> None:
+    """The op inside tf.function (traced, optimized, generated code) gives the eager result."""
+    eager = case.fn(*_to_inputs(case.args), **case.kwargs)
+    compiled = tf.function(case.fn)(*_to_inputs(case.args), **case.kwargs)
+    _assert_matches(_numpy(compiled), _numpy(eager), case)
+
+
 def check_case(case: OpCase) -> None:
-    """Everything the harness checks for one case."""
+    """Everything the harness checks for one case: eager values, shape rules, compiled values,
+    gradients."""
     check_values(case)
+    if case.compiled:
+        check_compiled(case)
     check_gradients(case)

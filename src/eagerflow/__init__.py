@@ -19,7 +19,7 @@ from eagerflow.ops.nn import *
 from eagerflow.ops.random import *
 from eagerflow.ops.debugging import *
 from eagerflow.ops.control_flow import *
-from eagerflow.autodiff import GradientTape, UnconnectedGradients
+from eagerflow.autodiff import GradientTape, UnconnectedGradients, custom_gradient
 from eagerflow.core.spec import TensorSpec
 from eagerflow.function import function
 from eagerflow.graph.builder import init_scope

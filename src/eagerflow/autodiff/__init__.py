@@ -1,3 +1,4 @@
 """Automatic differentiation: GradientTape and custom gradients."""
 
+from eagerflow.autodiff.custom_gradient import custom_gradient
 from eagerflow.autodiff.tape import GradientTape, UnconnectedGradients

@@ -1,0 +1,187 @@
+"""GradientTape: watching, persistence, structures, higher order, jacobians."""
+
+import numpy as np
+import pytest
+
+import eagerflow as tf
+
+
+def test_watch_constant_and_auto_watch_trainable_variables():
+    x = tf.constant(3.0)
+    v = tf.Variable(2.0)
+    frozen = tf.Variable(5.0, trainable=False)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x * v + frozen
+    gx, gv, gf = tape.gradient(y, [x, v, frozen])
+    assert float(gx) == 12.0 and float(gv) == 9.0 and gf is None
+    assert [w.name for w in tape.watched_variables()] == [v.name]
+
+
+def test_watch_accessed_variables_false():
+    v = tf.Variable(2.0)
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        y = v * v
+    assert tape.gradient(y, v) is None
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(v)
+        y = v * v
+    assert float(tape.gradient(y, v)) == 4.0
+
+
+def test_non_persistent_tape_used_once():
+    x = tf.constant(1.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+    tape.gradient(y, x)
+    with pytest.raises(RuntimeError, match="non-persistent"):
+        tape.gradient(y, x)
+
+
+def test_persistent_tape_and_nested_structures():
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = x * x
+        z = tf.exp(x)
+    grads = tape.gradient({"y": y, "z": z}, {"a": x, "b": [x]})
+    expected = 2 * x.numpy() + np.exp(x.numpy())
+    np.testing.assert_allclose(grads["a"].numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(grads["b"][0].numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), 2 * x.numpy())
+
+
+def test_output_gradients_and_unconnected():
+    x = tf.constant([1.0, 2.0])
+    unrelated = tf.constant([5.0])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([x, unrelated])
+        y = x * 3.0
+    g = tape.gradient(y, x, output_gradients=tf.constant([1.0, 10.0]))
+    np.testing.assert_allclose(g.numpy(), [3.0, 30.0])
+    assert tape.gradient(y, unrelated) is None
+    zero = tape.gradient(y, unrelated, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    np.testing.assert_allclose(zero.numpy(), [0.0])
+    zero = tape.gradient(y, unrelated, unconnected_gradients="zero")
+    np.testing.assert_allclose(zero.numpy(), [0.0])
+
+
+def test_integer_tensors_are_not_watched():
+    x = tf.constant(3)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+    assert tape.gradient(y, x) is None
+
+
+def test_stop_recording_and_reset():
+    x = tf.constant(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = x * x
+        with tape.stop_recording():
+            z = x * x * x
+    assert float(tape.gradient(y, x)) == 4.0
+    assert tape.gradient(z, x) is None
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+        tape.reset()
+        tape.watch(x)
+        y = x * 5.0
+    assert float(tape.gradient(y, x)) == 5.0
+
+
+def test_higher_order_third_derivative():
+    x = tf.constant(2.0)
+    with tf.GradientTape() as t3:
+        t3.watch(x)
+        with tf.GradientTape() as t2:
+            t2.watch(x)
+            with tf.GradientTape() as t1:
+                t1.watch(x)
+                y = x * x * x * x
+            d1 = t1.gradient(y, x)
+        d2 = t2.gradient(d1, x)
+    d3 = t3.gradient(d2, x)
+    assert float(d1) == 32.0 and float(d2) == 48.0 and float(d3) == 48.0
+
+
+def test_broadcast_gradient_is_unbroadcast():
+    a = tf.constant(np.ones((3, 1), np.float32))
+    b = tf.constant(np.arange(4, dtype=np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch([a, b])
+        y = a * b
+    ga, gb = tape.gradient(y, [a, b])
+    np.testing.assert_allclose(ga.numpy(), np.full((3, 1), 6.0))
+    np.testing.assert_allclose(gb.numpy(), np.full(4, 3.0))
+
+
+def test_jacobian_and_batch_jacobian():
+    x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = x * x
+    jac = tape.jacobian(y, x)
+    assert jac.shape == (2, 2, 2, 2)
+    expected = np.zeros((2, 2, 2, 2), np.float32)
+    for i in range(2):
+        for j in range(2):
+            expected[i, j, i, j] = 2 * x.numpy()[i, j]
+    np.testing.assert_allclose(jac.numpy(), expected)
+    batch = tape.batch_jacobian(y, x)
+    assert batch.shape == (2, 2, 2)
+    np.testing.assert_allclose(batch.numpy(), np.stack([np.diag(2 * r) for r in x.numpy()]))
+
+
+def test_custom_gradient():
+    @tf.custom_gradient
+    def clipped_identity(x):
+        def grad(dy):
+            return dy * 0.5
+        return tf.identity(x), grad
+
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = clipped_identity(x) * 3.0
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), [1.5, 1.5])
+    np.testing.assert_allclose(clipped_identity(x).numpy(), [1.0, 2.0])
+
+
+def test_custom_gradient_with_variables():
+    v = tf.Variable(2.0)
+
+    @tf.custom_gradient
+    def scaled(x):
+        def grad(dy, variables=None):
+            return dy * v, [dy * x * 100.0]
+        return x * v, grad
+
+    x = tf.constant(3.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = scaled(x)
+    gx, gv = tape.gradient(y, [x, v])
+    assert float(gx) == 2.0 and float(gv) == 300.0
+
+
+def test_custom_gradient_inside_function():
+    @tf.custom_gradient
+    def log1pexp(x):
+        e = tf.exp(x)
+
+        def grad(dy):
+            return dy * (1 - 1 / (1 + e))
+        return tf.math.log(1 + e), grad
+
+    @tf.function
+    def g(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = log1pexp(x)
+        return tape.gradient(y, x)
+
+    np.testing.assert_allclose(g(tf.constant(100.0)).numpy(), 1.0)
