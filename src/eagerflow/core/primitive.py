@@ -143,12 +143,20 @@ def _make_bind(prim: Primitive):
             count = len(inputs)
             if count == 2:
                 a, b = inputs
-                if type(a) is EagerTensor and type(b) is EagerTensor:
+                type_a = type(a)
+                type_b = type(b)
+                if type_a is EagerTensor and type_b is EagerTensor:
                     a = a._value
                     b = b._value
                     if same_dtype and a.dtype is not b.dtype and a.dtype != b.dtype:
                         prim.check_dtypes([NUMPY_TO_DTYPE[a.dtype], NUMPY_TO_DTYPE[b.dtype]])
                     arrays = (a, b)
+                elif same_dtype and type_a is EagerTensor and (type_b is float or type_b is int):
+                    a = a._value
+                    arrays = (a, scalar_array(b, a.dtype))
+                elif same_dtype and type_b is EagerTensor and (type_a is float or type_a is int):
+                    b = b._value
+                    arrays = (scalar_array(a, b.dtype), b)
                 else:
                     arrays = eager_arrays(prim, inputs)
             elif count == 1 and type(inputs[0]) is EagerTensor:

@@ -28,7 +28,7 @@ def user_location() -> str | None:
     frame = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
-        if not filename.startswith(_PACKAGE_DIR):
+        if not filename.startswith(_PACKAGE_DIR) or filename.endswith("demo.py"):
             return f"{filename}:{frame.f_lineno}"
         frame = frame.f_back
     return None
