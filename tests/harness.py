@@ -92,6 +92,9 @@ class ShapeCheckingBuilder:
     def on_variable_created(self, variable):
         pass
 
+    def lift_initial_value(self, initial_value):
+        return initial_value() if callable(initial_value) else initial_value
+
 
 def _to_inputs(args, dtype=None):
     out = []
@@ -119,9 +122,11 @@ def _assert_matches(actual, expected, case: OpCase):
         return
     expected = np.asarray(expected)
     actual = np.asarray(actual)
-    assert actual.shape == expected.shape, f"{case.name}: shape {actual.shape} vs {expected.shape}"
+    assert actual.shape == expected.shape, (
+        f"{case.name}: shape {actual.shape} vs {expected.shape}")
     if case.check_dtype:
-        assert actual.dtype == expected.dtype, f"{case.name}: dtype {actual.dtype} vs {expected.dtype}"
+        assert actual.dtype == expected.dtype, (
+            f"{case.name}: dtype {actual.dtype} vs {expected.dtype}")
     if expected.dtype.kind in "fc":
         np.testing.assert_allclose(actual, expected, rtol=case.rtol, atol=case.atol,
                                    err_msg=case.name)

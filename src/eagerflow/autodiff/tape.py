@@ -212,8 +212,8 @@ class GradientTape:
                 seed = reshape(seed, target.shape.as_list())
                 grads = self.gradient(target, flat_sources, output_gradients=seed,
                                       unconnected_gradients=unconnected_gradients)
-                for row, g, s in zip(rows, grads, flat_sources):
-                    row.append(g if g is not None else None)
+                for row, g in zip(rows, grads):
+                    row.append(g)
             results = []
             for row, source in zip(rows, flat_sources):
                 if all(g is None for g in row):

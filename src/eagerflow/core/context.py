@@ -9,6 +9,7 @@ read costs 4x more) and takes its fast path.
 from __future__ import annotations
 
 import threading
+import weakref
 
 __all__ = ["state", "executing_eagerly"]
 
@@ -28,6 +29,16 @@ class _State:
         self.local = _ThreadContext()
         self.busy_threads = 0
         self._lock = threading.Lock()
+        # Randomness (see ops/random.py): tf.random.set_seed's global seed, the
+        # random.Random that draws eager op seeds after it, TF's kernel cache of
+        # seeded streams, the per-graph count of random ops, the shared entropy
+        # stream of unseeded eager ops and tf.random's global Generator.
+        self.random_seed = None
+        self.random_op_seeds = None
+        self.random_kernels: dict = {}
+        self.random_graph_ops = weakref.WeakKeyDictionary()
+        self.random_entropy = None
+        self.random_generator = None
 
     @property
     def builder(self):

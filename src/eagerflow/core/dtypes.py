@@ -198,7 +198,7 @@ def as_dtype(type_value) -> DType:
         found = _BY_NAME.get(type_value)
         if found is not None:
             return found
-    elif isinstance(type_value, int) and not isinstance(type_value, type(True)):
+    elif isinstance(type_value, int) and not isinstance(type_value, type(True)):  # noqa: UP003
         found = _BY_ENUM.get(type_value)
         if found is not None:
             return found
@@ -206,11 +206,11 @@ def as_dtype(type_value) -> DType:
         return float32
     elif type_value is int:
         return int32
-    elif type_value is type(True):
+    elif type_value is type(True):  # noqa: UP003 - `bool` is tf.bool here
         return bool
     elif type_value is complex:
         return complex128
-    elif type_value in (str, bytes):
+    elif type_value is str or type_value is bytes:  # identity: tensors overload ==
         return string
     else:
         dtype_attr = getattr(type_value, "dtype", None)

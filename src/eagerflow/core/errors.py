@@ -50,6 +50,9 @@ class OpError(Exception):
     def __str__(self) -> str:
         return self._message
 
+    def __reduce__(self):
+        return type(self), (self._node_def, self._op, self._message)
+
 
 def _error_class(name: str, code: int, doc: str) -> type:
     def __init__(self, node_def=None, op=None, message: str = "", *args) -> None:

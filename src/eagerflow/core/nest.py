@@ -19,6 +19,12 @@ def is_namedtuple(value) -> bool:
     return isinstance(value, tuple) and hasattr(type(value), "_fields")
 
 
+def _same_namedtuples(a, b) -> bool:
+    """Namedtuples of two classes with one name and the same fields count as one type (TF)."""
+    return (is_namedtuple(a) and is_namedtuple(b) and type(a).__name__ == type(b).__name__
+            and type(a)._fields == type(b)._fields)
+
+
 def _is_attrs(value) -> bool:
     return hasattr(type(value), "__attrs_attrs__")
 
@@ -154,7 +160,7 @@ def assert_same_structure(nest1, nest2, check_types: bool = True,
         if check_types and type(a) is not type(b):
             both_mappings = isinstance(a, collections.abc.Mapping) and isinstance(
                 b, collections.abc.Mapping)
-            if not both_mappings:
+            if not both_mappings and not _same_namedtuples(a, b):
                 raise TypeError(f"The two structures don't have the same sequence type. Input "
                                 f"structure has type {type(a)}, while shallow structure has "
                                 f"type {type(b)}.")

@@ -62,8 +62,8 @@ class Primitive:
     """
 
     __slots__ = ("name", "impl", "shape_rule", "grad", "same_dtype", "dtypes",
-                 "multiple_results", "elementwise", "commutative", "stateful", "side_effect", "random",
-                 "bind", "emit", "replay", "__weakref__")
+                 "multiple_results", "elementwise", "commutative", "stateful", "side_effect",
+                 "random", "bind", "emit", "replay", "__weakref__")
 
     def __init__(self, name: str, impl: Callable, shape_rule: Callable, grad: Callable | None,
                  *, same_dtype: bool = True, dtypes=None, multiple_results: bool = False,

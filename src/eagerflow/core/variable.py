@@ -338,3 +338,18 @@ def _as_eager(value, dtype) -> EagerTensor:
                              "tf.function it is lifted out of the graph.")
         return convert_to_tensor(value, dtype=dtype)
     return wrap(constant_array(value, dtype))
+
+
+# Eager slices of variables (`v[1:3]`) -> (variable, index), for VariableSlice.assign.
+_SLICE_TARGETS: dict = {}
+
+
+class VariableSlice(EagerTensor):
+    """The value of `variable[index]` (an ordinary eager tensor) that can also assign to
+    those positions of the variable, as TF's `v[1:3].assign(...)`."""
+
+    __slots__ = ()
+
+    def assign(self, value, use_locking=None, name=None, read_value: bool = True):
+        variable, index = _SLICE_TARGETS[id(self)]
+        return variable._assign_slice(index, value, read_value)
