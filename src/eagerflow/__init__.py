@@ -4,26 +4,30 @@ This module only imports and re-exports; the heavy subpackages (keras, data)
 load on first attribute access.
 """
 
+from eagerflow import bitwise, debugging, dtypes, errors, linalg, math, nest, nn, random
+from eagerflow.autodiff import GradientTape, UnconnectedGradients, custom_gradient
+from eagerflow.core.context import executing_eagerly
 from eagerflow.core.dtypes import *
 from eagerflow.core.dtypes import DType, as_dtype
 from eagerflow.core.shape import TensorShape
-from eagerflow.core.tensor import Tensor, convert_to_tensor, register_tensor_conversion_function
-from eagerflow.core.tensor import is_tensor
-from eagerflow.core.variable import Variable, VariableAggregation, VariableSynchronization
-from eagerflow.core.context import executing_eagerly
-from eagerflow.ops.array import *
-from eagerflow.ops.math import *
-from eagerflow.ops.reduce import *
-from eagerflow.ops.linalg import *
-from eagerflow.ops.nn import *
-from eagerflow.ops.random import *
-from eagerflow.ops.debugging import *
-from eagerflow.ops.control_flow import *
-from eagerflow.autodiff import GradientTape, UnconnectedGradients, custom_gradient
 from eagerflow.core.spec import TensorSpec
+from eagerflow.core.tensor import (
+    Tensor,
+    convert_to_tensor,
+    is_tensor,
+    register_tensor_conversion_function,
+)
+from eagerflow.core.variable import Variable, VariableAggregation, VariableSynchronization
 from eagerflow.function import function
 from eagerflow.graph.builder import init_scope
-from eagerflow import debugging, dtypes, errors, linalg, math, nest, nn, random
+from eagerflow.ops.array import *
+from eagerflow.ops.control_flow import *
+from eagerflow.ops.debugging import *
+from eagerflow.ops.linalg import *
+from eagerflow.ops.math import *
+from eagerflow.ops.nn import *
+from eagerflow.ops.random import *
+from eagerflow.ops.reduce import *
 
 __version__ = "0.1.0"
 

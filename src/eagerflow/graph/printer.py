@@ -52,6 +52,8 @@ def format_graph(graph: Graph, indent: str = "") -> str:
                 text = f"array(shape={value.shape}, dtype={value.dtype})"
             elif hasattr(value, "_variable_read"):
                 text = f"variable {value.name!r}"
+            elif isinstance(value, (np.ndarray, np.generic)):
+                text = np.array2string(np.asarray(value), separator=", ")
             else:
                 text = repr(value)
             lines.append(f"{indent}  {target}constant {text}")
