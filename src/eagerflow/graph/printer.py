@@ -53,7 +53,9 @@ def format_graph(graph: Graph, indent: str = "") -> str:
             elif hasattr(value, "_variable_read"):
                 text = f"variable {value.name!r}"
             elif isinstance(value, (np.ndarray, np.generic)):
-                text = np.array2string(np.asarray(value), separator=", ")
+                array = np.asarray(value)
+                text = str(array[()]) if array.ndim == 0 else np.array2string(array,
+                                                                              separator=", ")
             else:
                 text = repr(value)
             lines.append(f"{indent}  {target}constant {text}")
