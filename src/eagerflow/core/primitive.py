@@ -123,6 +123,11 @@ def op_error(prim: Primitive, exc: Exception, arrays) -> OpError:
     """Translate a kernel's exception into TF's error naming the op, shapes and dtypes."""
     if isinstance(exc, OpError):
         return exc
+    if isinstance(exc, ValueError) and "broadcast" in str(exc):
+        shapes = " vs. ".join(str(list(np.shape(a))) for a in arrays)
+        return InvalidArgumentError(
+            None, None, f"Incompatible shapes: {shapes} [Op:{prim.name}]. Each dimension must "
+                        f"be equal, or 1 in one of the operands, to broadcast.")
     shapes = ", ".join(str(tuple(np.shape(a))) for a in arrays)
     kinds = ", ".join(getattr(NUMPY_TO_DTYPE.get(np.asarray(a).dtype), "name", "?")
                       for a in arrays)

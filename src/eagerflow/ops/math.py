@@ -300,9 +300,12 @@ def _sigmoid_impl(x):
     if x.dtype.kind == "c":
         with np.errstate(all="ignore"):
             return np.reciprocal(1 + np.exp(-x))
-    e = np.exp(-np.abs(x))  # in (0, 1]: never overflows, keeps the left tail's precision
-    r = np.reciprocal(e + 1)  # sigmoid(|x|)
-    return np.where(x >= 0, r, e * r)  # sigmoid(-|x|) = e * sigmoid(|x|)
+    # 1 / (1 + exp(-x)) in one buffer: accurate in both tails (exp(-x) -> inf gives 0).
+    out = np.negative(x)
+    with np.errstate(over="ignore"):
+        np.exp(out, out=out)
+    out += 1
+    return np.reciprocal(out, out=out)
 
 
 sigmoid_p = _unary(
