@@ -73,6 +73,10 @@ def _key(x, leaves: list):
         return (t, tuple([_key(e, leaves) for e in x]))
     if t is dict:
         return (dict, tuple([(k, _key(x[k], leaves)) for k in sorted(x)]))
+    if isinstance(x, EagerTensor):  # subclasses, e.g. a variable's slice
+        leaves.append(x)
+        value = x._value
+        return (value.shape, value.dtype)
     if isinstance(x, Variable):
         leaves.append(x)
         return ("variable", x._shape, x._dtype)
@@ -243,7 +247,7 @@ class ConcreteFunction:
         for kind, leaf in zip(self._input_kinds, leaves):
             if kind == "variable":
                 arrays.append(leaf)
-            elif type(leaf) is EagerTensor:
+            elif isinstance(leaf, EagerTensor):
                 arrays.append(leaf._value)
             else:
                 arrays.append(constant_array(leaf, None) if not isinstance(leaf, np.ndarray)

@@ -135,7 +135,7 @@ class GraphBuilder:
             if value.graph is self.graph:
                 return value
             return self._capture_outer(value)
-        if type(value) is EagerTensor:
+        if isinstance(value, EagerTensor):
             inner = self._captures.get(id(value))
             if inner is None:
                 inner = self.graph.constant(value._value)

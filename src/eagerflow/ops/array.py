@@ -1,28 +1,114 @@
-"""Array ops (`tf.reshape`, `tf.cast`, `tf.zeros`, ...): shapes, dtypes and layout.
+"""Array ops (`tf.reshape`, `tf.gather`, `tf.where`, slicing, ...): shapes, dtypes and layout.
 
 Each primitive is one block: kernel, shape rule, gradient. Composites are
-plain functions of primitives.
+plain functions of primitives. Gradients that scatter (gather, slicing,
+boolean_mask, pad, tile, repeat) have a primitive of their own whose
+gradient is the forward op again, so every order of derivative works.
 """
 
 from __future__ import annotations
 
+import builtins
+import functools
+from collections import namedtuple
+
 import numpy as np
 
 from eagerflow.core import dtypes
+from eagerflow.core.context import state
 from eagerflow.core.errors import InvalidArgumentError
 from eagerflow.core.primitive import Spec, primitive
-from eagerflow.core.tensor import Tensor, constant_array, convert_to_tensor, make_constant
-from eagerflow.ops.rules import same_as_first
+from eagerflow.core.tensor import (
+    EagerTensor,
+    Tensor,
+    constant_array,
+    convert_to_tensor,
+    make_constant,
+)
+from eagerflow.ops.rules import broadcast_shapes, normalize_axis, same_as_first
 
 __all__ = [
-    "constant", "identity", "cast", "reshape", "zeros", "ones", "zeros_like", "ones_like", "fill",
-    "stack", "shape",
+    "constant", "identity", "identity_n", "stop_gradient", "cast", "reshape", "zeros", "ones",
+    "zeros_like", "ones_like", "fill", "eye", "range", "linspace", "lin_space", "stack",
+    "unstack", "shape", "shape_n", "rank", "size", "transpose", "expand_dims", "squeeze",
+    "concat", "split", "tile", "pad", "slice", "strided_slice", "gather", "gather_nd",
+    "scatter_nd", "tensor_scatter_nd_update", "tensor_scatter_nd_add", "tensor_scatter_nd_sub",
+    "tensor_scatter_nd_max", "tensor_scatter_nd_min", "where", "boolean_mask", "one_hot",
+    "reverse", "roll", "broadcast_to", "meshgrid", "repeat", "unique", "unique_with_counts",
+    "sequence_mask", "clip_by_value", "ensure_shape", "searchsorted", "newaxis",
+    "broadcast_static_shape", "broadcast_dynamic_shape", "reverse_sequence", "dynamic_partition",
+    "dynamic_stitch", "unravel_index",
 ]
-NAMESPACES: dict = {}
+NAMESPACES: dict = {"linalg": ["eye", "matrix_transpose"]}
+
+newaxis = None
+_pyrange = builtins.range  # this module defines tf.range
+_INDEX_DTYPES = (np.dtype(np.int32), np.dtype(np.int64))
 
 
-def _static_shape(x) -> tuple | None:
-    return x._shape_tuple() if isinstance(x, Tensor) else np.shape(x)
+def _t(x) -> Tensor:
+    return x if isinstance(x, Tensor) else convert_to_tensor(x)
+
+
+def _error(message: str) -> InvalidArgumentError:
+    return InvalidArgumentError(None, None, message)
+
+
+def _static(value, what: str, op: str):
+    """The Python value of an argument TF also takes as a tensor (axis, perm, shape, ...)."""
+    if isinstance(value, Tensor):
+        if not isinstance(value, EagerTensor):
+            raise TypeError(f"{op}: `{what}` must be known when tracing; got the symbolic "
+                            f"tensor {value!r}. Pass a Python value or a constant.")
+        return np.asarray(value._value).tolist()
+    if hasattr(value, "_variable_read"):
+        return np.asarray(value.numpy()).tolist()
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_static(v, what, op) for v in value]
+    return value
+
+
+def _static_int(value, what: str, op: str) -> int:
+    if type(value) is int:
+        return value
+    value = _static(value, what, op)
+    if isinstance(value, list):
+        if len(value) != 1:
+            raise _error(f"{op}: `{what}` must be a scalar, got {value}.")
+        value = value[0]
+    if isinstance(value, float) and not value.is_integer():
+        raise TypeError(f"{op}: `{what}` must be an integer, got {value!r}.")
+    return int(value)
+
+
+def _static_ints(value, what: str, op: str) -> tuple:
+    if type(value) in (list, tuple) and all(type(v) is int for v in value):
+        return tuple(value)
+    value = _static(value, what, op)
+    if not isinstance(value, list):
+        value = [value]
+    return tuple(int(v) for v in np.asarray(value).reshape(-1).tolist())
+
+
+def _index_tensor(indices, op: str, what: str = "indices") -> Tensor:
+    indices = _t(indices)
+    if indices.dtype._numpy not in _INDEX_DTYPES:
+        raise TypeError(f"Value passed to parameter '{what}' of {op} has DataType "
+                        f"{indices.dtype.name} not in list of allowed values: int32, int64")
+    return indices
+
+
+def _require_same_dtype(op: str, first: Tensor, other: Tensor, position: int) -> None:
+    if first.dtype != other.dtype:
+        raise _error(f"cannot compute {op} as input #{position}(zero-based) was expected to be a "
+                     f"{first.dtype.name} tensor but is a {other.dtype.name} tensor. Cast one "
+                     f"side with tf.cast so that both have the same dtype. [Op:{op}]")
+
+
+def _replace_dim(shape: tuple, axis: int, dims: tuple) -> tuple:
+    return tuple(shape[:axis]) + tuple(dims) + tuple(shape[axis + 1:])
 
 
 # --- constant -----------------------------------------------------------------------------
@@ -64,7 +150,7 @@ def identity(input, name=None) -> Tensor:
 def _cast_impl(x, dtype):
     if x.dtype.kind == "c" and dtype.kind != "c":
         x = x.real
-    if dtype == object:
+    if dtype.kind == "O":
         raise InvalidArgumentError(None, None, "Cast: casting to tf.string is not supported; "
                                    "use tf.strings.as_string.")
     return x.astype(dtype) if isinstance(x, np.ndarray) else dtype.type(x)
@@ -158,11 +244,66 @@ def reshape_like(x, donor) -> Tensor:
 
 
 def reshape(tensor, shape, name=None) -> Tensor:
-    """`tensor` with a new shape of the same element count (one dim may be -1)."""
-    if isinstance(shape, Tensor):
-        shape = [int(d) for d in np.asarray(shape)]
-    shape = tuple(int(d) for d in (shape if isinstance(shape, (list, tuple)) else [shape]))
-    return reshape_p.bind(tensor, shape=shape)
+    """`tensor` with a new shape of the same element count (one dim may be -1).
+
+    Inside tf.function the shape may hold run-time values (`[tf.shape(x)[0], -1]`).
+    """
+    hint, dynamic = _shape_operand(shape, "Reshape")
+    if dynamic is not None:
+        return reshape_dynamic_p.bind(tensor, dynamic, hint=hint)
+    return reshape_p.bind(tensor, shape=hint)
+
+
+# --- shapes known only at run time (inside tf.function) -------------------------------------
+def _is_symbolic(x) -> bool:
+    return isinstance(x, Tensor) and not isinstance(x, EagerTensor)
+
+
+def _shape_operand(shape, op: str) -> tuple:
+    """(static shape, None), or (hint, 1-D int64 tensor) when some dims are run-time values;
+    the hint holds the static entries and None for the others (None: unknown length)."""
+    if _is_symbolic(shape):
+        length = shape._shape_tuple()
+        hint = None if not length or length[0] is None else (None,) * length[0]
+        return hint, cast(shape, dtypes.int64)
+    if isinstance(shape, (list, tuple)) and any(_is_symbolic(d) for d in shape):
+        parts, hint = [], []
+        for d in shape:
+            if _is_symbolic(d):
+                parts.append(cast(d, dtypes.int64))
+                hint.append(None)
+            else:
+                d = _static_int(d, "shape", op)
+                parts.append(make_constant(np.array(d, np.int64)))
+                hint.append(d)
+        return tuple(hint), stack_p.bind(*parts, axis=0)
+    return _shape_argument(shape), None
+
+
+def _dims(shape_tensor) -> tuple:
+    return tuple(int(d) for d in np.asarray(shape_tensor).reshape(-1))
+
+
+def _hint_shape(hint) -> tuple | None:
+    return None if hint is None else tuple(None if d is None or d < 0 else d for d in hint)
+
+
+reshape_dynamic_p = primitive(
+    "reshape_dynamic", impl=lambda x, shape, hint: _reshape_impl(x, _dims(shape)),
+    shape_rule=lambda x, shape, hint: Spec(_hint_shape(hint), x.dtype),
+    grad=lambda g, out, x, shape, hint: (reshape_like(g, x), None), same_dtype=False)
+
+
+def _fill_dynamic_grad(g, out, dims, value, hint):
+    from eagerflow.ops import reduce
+
+    return (None, reduce.reduce_sum(g))
+
+
+fill_dynamic_p = primitive(
+    "fill_dynamic", impl=lambda dims, value, hint: np.full(_dims(dims), value, value.dtype),
+    shape_rule=lambda dims, value, hint: Spec(_hint_shape(hint), value.dtype),
+    grad=_fill_dynamic_grad, same_dtype=False)
 
 
 # --- creation -----------------------------------------------------------------------------
@@ -175,13 +316,21 @@ def _shape_argument(shape) -> tuple:
 
 
 def zeros(shape, dtype=dtypes.float32, name=None) -> Tensor:
+    """A tensor of `shape` filled with zeros."""
     dtype = dtypes.as_dtype(dtype)
-    return make_constant(np.zeros(_shape_argument(shape), dtype._numpy))
+    hint, dynamic = _shape_operand(shape, "Fill")
+    if dynamic is not None:
+        return fill_dynamic_p.bind(dynamic, make_constant(np.zeros((), dtype._numpy)), hint=hint)
+    return make_constant(np.zeros(hint, dtype._numpy))
 
 
 def ones(shape, dtype=dtypes.float32, name=None) -> Tensor:
+    """A tensor of `shape` filled with ones."""
     dtype = dtypes.as_dtype(dtype)
-    return make_constant(np.ones(_shape_argument(shape), dtype._numpy))
+    hint, dynamic = _shape_operand(shape, "Fill")
+    if dynamic is not None:
+        return fill_dynamic_p.bind(dynamic, make_constant(np.ones((), dtype._numpy)), hint=hint)
+    return make_constant(np.ones(hint, dtype._numpy))
 
 
 def _fill_like_rule(x: Spec, value, dtype) -> Spec:
@@ -210,12 +359,17 @@ def ones_like(input, dtype=None, name=None) -> Tensor:
 
 
 def fill(dims, value, name=None) -> Tensor:
-    """A tensor of shape `dims` filled with the scalar `value`."""
-    value = convert_to_tensor(value)
+    """A tensor of shape `dims` filled with the scalar `value` (differentiable in value)."""
+    value = _t(value)
     if value.shape.rank != 0:
         raise InvalidArgumentError(None, None, f"Fill: value must be a scalar, got shape "
                                    f"{value.shape}")
-    return make_constant(np.full(_shape_argument(dims), np.asarray(value), value.dtype._numpy))
+    hint, dynamic = _shape_operand(dims, "Fill")
+    if dynamic is None:
+        if isinstance(value, EagerTensor) and state.plain:
+            return make_constant(np.full(hint, value._value, value.dtype._numpy))
+        dynamic = make_constant(np.array(hint, np.int64).reshape(len(hint)))
+    return fill_dynamic_p.bind(dynamic, value, hint=hint)
 
 
 # --- stack ----------------------------------------------------------------------------------
@@ -254,10 +408,10 @@ stack_p = primitive("stack", impl=_stack_impl, shape_rule=_stack_rule, grad=_sta
 
 def _unstack_rule(x: Spec, axis, num):
     if x.shape is None:
-        return tuple(Spec(None, x.dtype) for _ in range(num))
+        return tuple(Spec(None, x.dtype) for _ in _pyrange(num))
     axis = axis % len(x.shape)
     rest = x.shape[:axis] + x.shape[axis + 1:]
-    return tuple(Spec(rest, x.dtype) for _ in range(num))
+    return tuple(Spec(rest, x.dtype) for _ in _pyrange(num))
 
 
 def _unstack_impl(x, axis, num):
@@ -297,7 +451,7 @@ def _sum_to_shape(g, shape: tuple):
     if gshape == shape:
         return g
     lead = len(gshape) - len(shape)
-    axes = tuple(range(lead)) + tuple(
+    axes = tuple(_pyrange(lead)) + tuple(
         i + lead for i, d in enumerate(shape) if d == 1 and gshape[i + lead] != 1)
     summed = np.sum(g, axis=axes, keepdims=True, dtype=g.dtype) if axes else g
     return np.reshape(summed, shape)
@@ -328,3 +482,1887 @@ def broadcast_like(x: Tensor, donor: Tensor) -> Tensor:
     if xshape == dshape and xshape is not None and None not in xshape:
         return x
     return broadcast_like_p.bind(x, donor)
+
+
+# --- identity_n / stop_gradient ----------------------------------------------------------------
+def identity_n(input, name=None) -> list:
+    """A list of tensors with the same values as `input` (a list of tensors)."""
+    return [identity_p.bind(x) for x in input]
+
+
+stop_gradient_p = primitive(
+    "stop_gradient", impl=lambda x: x, shape_rule=same_as_first,
+    grad=lambda g, out, x: (None,), same_dtype=False)
+
+
+def stop_gradient(input, name=None) -> Tensor:
+    """`input` unchanged, but gradients do not flow through it."""
+    return stop_gradient_p.bind(input)
+
+
+# --- transpose ----------------------------------------------------------------------------
+def _check_perm(perm: tuple, rank: int) -> None:
+    if len(perm) != rank:
+        raise _error(f"transpose expects a vector of size {rank}. But input(1) is a vector of "
+                     f"size {len(perm)} [Op:Transpose]")
+    if sorted(perm) != list(_pyrange(rank)):
+        missing = sorted(set(_pyrange(rank)) - set(perm))
+        raise _error(f"{missing[0] if missing else perm} is missing from 'perm' argument "
+                     f"{list(perm)}: it must be a permutation of 0..{rank - 1} [Op:Transpose]")
+
+
+def _transpose_impl(x, perm, conjugate):
+    out = np.transpose(x, perm)
+    return np.conj(out) if conjugate else out
+
+
+def _transpose_rule(x: Spec, perm, conjugate) -> Spec:
+    if x.shape is None:
+        return Spec(None if perm is None else (None,) * len(perm), x.dtype)
+    if perm is None:
+        return Spec(tuple(reversed(x.shape)), x.dtype)
+    _check_perm(perm, len(x.shape))
+    return Spec(tuple(x.shape[p] for p in perm), x.dtype)
+
+
+def _transpose_grad(g, out, x, perm, conjugate):
+    inverse = None if perm is None else tuple(int(p) for p in np.argsort(perm))
+    return (transpose_p.bind(g, perm=inverse, conjugate=conjugate),)
+
+
+transpose_p = primitive("transpose", impl=_transpose_impl, shape_rule=_transpose_rule,
+                        grad=_transpose_grad)
+
+
+def transpose(a, perm=None, conjugate=False, name="transpose") -> Tensor:
+    """Permute the dimensions of `a` (reversed when `perm` is None); `conjugate` for complex."""
+    a = _t(a)
+    rank = a.ndim
+    if perm is not None:
+        perm = _static_ints(perm, "perm", "Transpose")
+        if rank is not None:
+            _check_perm(perm, rank)
+    elif rank is not None:
+        perm = tuple(reversed(_pyrange(rank)))
+    return transpose_p.bind(a, perm=perm, conjugate=bool(conjugate) and a.dtype.is_complex)
+
+
+def matrix_transpose(a, name="matrix_transpose", conjugate=False) -> Tensor:
+    """Transpose the last two dimensions of a (batch of) matrix."""
+    a = _t(a)
+    rank = a.ndim
+    if rank is None or rank < 2:
+        raise ValueError(f"Argument `a` should be a (batch) matrix with rank >= 2.  Received "
+                         f"`a` = {a!r} with shape: {a.shape}")
+    perm = tuple(_pyrange(rank - 2)) + (rank - 1, rank - 2)
+    return transpose_p.bind(a, perm=perm, conjugate=bool(conjugate) and a.dtype.is_complex)
+
+
+# --- expand_dims / squeeze ------------------------------------------------------------------
+def _expand_dims_rule(x: Spec, axis) -> Spec:
+    if x.shape is None:
+        return x
+    axis %= len(x.shape) + 1
+    return Spec(x.shape[:axis] + (1,) + x.shape[axis:], x.dtype)
+
+
+expand_dims_p = primitive(
+    "expand_dims", impl=lambda x, axis: np.expand_dims(x, axis), shape_rule=_expand_dims_rule,
+    grad=lambda g, out, x, axis: (reshape_like(g, x),))
+
+
+def expand_dims(input, axis, name=None) -> Tensor:
+    """`input` with a dimension of size 1 inserted at `axis` (in [-rank-1, rank])."""
+    input = _t(input)
+    axis = _static_int(axis, "axis", "ExpandDims")
+    rank = input.ndim
+    if rank is not None:
+        if not -rank - 1 <= axis <= rank:
+            raise _error(f"Tried to expand dim index {axis} for tensor with {rank} dimensions. "
+                         f"[Op:ExpandDims]")
+        axis %= rank + 1
+    return expand_dims_p.bind(input, axis=axis)
+
+
+def _squeeze_check(shape: tuple, axis: tuple) -> None:
+    for a in axis:
+        if shape[a] is not None and shape[a] != 1:
+            raise _error(f"Can not squeeze dim[{a}], expected a dimension of 1, got "
+                         f"{shape[a]} for input of shape {list(shape)} [Op:Squeeze]")
+
+
+def _squeeze_impl(x, axis):
+    if axis is None:
+        return np.squeeze(x)
+    axis = tuple(a % x.ndim for a in axis)
+    _squeeze_check(x.shape, axis)
+    return np.squeeze(x, axis)
+
+
+def _squeeze_rule(x: Spec, axis) -> Spec:
+    if x.shape is None:
+        return x
+    if axis is None:
+        if None in x.shape:
+            return Spec(None, x.dtype)
+        return Spec(tuple(d for d in x.shape if d != 1), x.dtype)
+    rank = len(x.shape)
+    axis = tuple(normalize_axis(a, rank, "Squeeze") for a in axis)
+    _squeeze_check(x.shape, axis)
+    return Spec(tuple(d for i, d in enumerate(x.shape) if i not in axis), x.dtype)
+
+
+squeeze_p = primitive("squeeze", impl=_squeeze_impl, shape_rule=_squeeze_rule,
+                      grad=lambda g, out, x, axis: (reshape_like(g, x),))
+
+
+def squeeze(input, axis=None, name=None) -> Tensor:
+    """Remove dimensions of size 1 (all of them, or those in `axis`)."""
+    input = _t(input)
+    if axis is not None:
+        axis = _static_ints(axis, "axis", "Squeeze")
+        rank = input.ndim
+        if rank is not None:
+            axis = tuple(normalize_axis(a, rank, "Squeeze") for a in axis)
+            _squeeze_check(input._shape_tuple(), axis)
+    return squeeze_p.bind(input, axis=axis)
+
+
+# --- concat / split ---------------------------------------------------------------------------
+def _concat_shape(shapes: list, axis: int, op: str = "ConcatV2") -> tuple | None:
+    known = [s for s in shapes if s is not None]
+    if not known:
+        return None
+    rank = len(known[0])
+    axis = normalize_axis(axis, rank, op)
+    out = list(known[0])
+    for index, s in enumerate(known):
+        if len(s) != rank:
+            raise _error(f"ConcatOp : Ranks of all input tensors should match: shape[0] = "
+                         f"{list(known[0])} vs. shape[{index}] = {list(s)} [Op:{op}]")
+        for i, d in enumerate(s):
+            if i == axis:
+                continue
+            if out[i] is None:
+                out[i] = d
+            elif d is not None and d != out[i]:
+                raise _error(f"ConcatOp : Dimension {i} in both shapes must be equal: shape[0] "
+                             f"= {list(known[0])} vs. shape[{index}] = {list(s)} [Op:{op}]")
+    sizes = [None if s is None else s[axis] for s in shapes]
+    out[axis] = None if None in sizes else sum(sizes)
+    return tuple(out)
+
+
+def _concat_impl(*xs, axis):
+    try:
+        return np.concatenate(xs, axis=axis)
+    except (ValueError, np.exceptions.AxisError):
+        _concat_shape([np.shape(x) for x in xs], axis)
+        raise
+
+
+concat_p = primitive(
+    "concat", impl=_concat_impl,
+    shape_rule=lambda *xs, axis: Spec(_concat_shape([x.shape for x in xs], axis), xs[0].dtype),
+    grad=lambda g, out, *xs, axis: tuple(split_like_p.bind(g, *xs, axis=axis)))
+
+
+def _split_like_impl(g, *xs, axis):
+    sizes = np.cumsum([np.shape(x)[axis] for x in xs])[:-1]
+    return tuple(np.split(g, sizes, axis=axis))
+
+
+def _split_like_rule(g: Spec, *xs, axis):
+    outs = []
+    for x in xs:
+        if x.shape is not None:
+            outs.append(Spec(x.shape, g.dtype))
+        elif g.shape is not None:
+            outs.append(Spec(_replace_dim(g.shape, axis % len(g.shape), (None,)), g.dtype))
+        else:
+            outs.append(Spec(None, g.dtype))
+    return tuple(outs)
+
+
+split_like_p = primitive(
+    "split_like", impl=_split_like_impl, shape_rule=_split_like_rule,
+    grad=lambda gs, outs, g, *xs, axis: (concat_p.bind(*gs, axis=axis),) + (None,) * len(xs),
+    same_dtype=False, multiple_results=True)
+
+
+def concat(values, axis, name="concat") -> Tensor:
+    """Join tensors along an existing `axis` (negative counts from the end)."""
+    if not isinstance(values, (list, tuple)):
+        values = [values]
+    values = [_t(v) for v in values]
+    if not values:
+        raise ValueError("concat: `values` must hold at least one tensor.")
+    axis = _static_int(axis, "axis", "ConcatV2")
+    rank = next((v.ndim for v in values if v.ndim is not None), None)
+    if rank is not None:
+        if not -rank <= axis < max(rank, 1) or rank == 0:
+            raise _error(f"ConcatOp : Expected concatenating dimensions in the range [{-rank}, "
+                         f"{rank}), but got {axis} [Op:ConcatV2]")
+        axis %= rank
+    if len(values) == 1:
+        return identity_p.bind(values[0])
+    return concat_p.bind(*values, axis=axis)
+
+
+def _split_sizes(dim: int, sizes, num) -> list:
+    if sizes is None:
+        if dim % num:
+            raise _error(f"Number of ways to split should evenly divide the split dimension, "
+                         f"but got split_dim (size = {dim}) and num_split {num} [Op:Split]")
+        return [dim // num] * num
+    if -1 in sizes:
+        rest = dim - (sum(sizes) + 1)
+        if rest < 0:
+            raise _error(f"Determined shape must either match input shape along split_dim "
+                         f"exactly if fully specified, or be less than the size of the input "
+                         f"along split_dim if not fully specified.  Got: {sum(sizes) + 1} "
+                         f"[Op:SplitV]")
+        sizes = [rest if s == -1 else s for s in sizes]
+    if sum(sizes) != dim or min(sizes, default=0) < 0:
+        raise _error(f"Determined shape must either match input shape along split_dim exactly "
+                     f"if fully specified, or be less than the size of the input along "
+                     f"split_dim if not fully specified.  Got: {sum(sizes)} (sizes {list(sizes)},"
+                     f" dimension size {dim}) [Op:SplitV]")
+    return list(sizes)
+
+
+def _split_impl(x, sizes, num, axis):
+    pieces = _split_sizes(x.shape[axis], sizes, num)
+    return tuple(np.split(x, np.cumsum(pieces)[:-1], axis=axis))
+
+
+def _split_rule(x: Spec, sizes, num, axis):
+    count = num if sizes is None else len(sizes)
+    if x.shape is None:
+        return tuple(Spec(None, x.dtype) for _ in _pyrange(count))
+    axis = normalize_axis(axis, len(x.shape), "Split")
+    dim = x.shape[axis]
+    pieces = [None] * count if dim is None else _split_sizes(dim, sizes, num)
+    if dim is None and sizes is not None and -1 not in sizes:
+        pieces = list(sizes)
+    return tuple(Spec(_replace_dim(x.shape, axis, (p,)), x.dtype) for p in pieces)
+
+
+split_p = primitive(
+    "split", impl=_split_impl, shape_rule=_split_rule,
+    grad=lambda gs, outs, x, sizes, num, axis: (concat_p.bind(*gs, axis=axis),),
+    multiple_results=True)
+
+
+def split(value, num_or_size_splits, axis=0, num=None, name="split") -> list:
+    """Split `value` along `axis` into `num_or_size_splits` equal pieces, or pieces of the
+    given sizes (one size may be -1); returns a list of tensors."""
+    value = _t(value)
+    axis = _static_int(axis, "axis", "Split")
+    rank = value.ndim
+    if rank is not None:
+        axis = normalize_axis(axis, rank, "Split")
+    splits = _static(num_or_size_splits, "num_or_size_splits", "Split")
+    if isinstance(splits, list):
+        sizes, count = tuple(int(s) for s in splits), None
+        if sizes.count(-1) > 1:
+            raise _error(f"Split: only one size may be -1, got {list(sizes)} [Op:SplitV]")
+    else:
+        sizes, count = None, int(splits)
+        if count <= 0:
+            raise ValueError(f"Split: num_or_size_splits must be positive, got {count}")
+    if rank is not None and value.shape[axis] is not None:
+        _split_sizes(value._shape_tuple()[axis], sizes, count)
+    return list(split_p.bind(value, sizes=sizes, num=count, axis=axis))
+
+
+def unstack(value, num=None, axis=0, name="unstack") -> list:
+    """Split `value` along `axis` into a list of tensors of one rank less."""
+    value = _t(value)
+    shape = value._shape_tuple()
+    if shape is None:
+        if num is None:
+            raise ValueError("Cannot infer argument `num` from shape <unknown>")
+    else:
+        axis = normalize_axis(axis, len(shape), "Unpack")
+        if num is None:
+            num = shape[axis]
+            if num is None:
+                raise ValueError(f"Cannot infer argument `num` from shape {value.shape}")
+    return list(unstack_p.bind(value, axis=axis, num=int(num)))
+
+
+# --- tile -------------------------------------------------------------------------------------
+def _tile_rule(x: Spec, multiples) -> Spec:
+    if x.shape is None:
+        return Spec((None,) * len(multiples), x.dtype)
+    if len(multiples) != len(x.shape):
+        raise _error(f"Expected multiples argument to be a vector of length {len(x.shape)} but "
+                     f"got length {len(multiples)} [Op:Tile]")
+    return Spec(tuple(None if d is None else d * m for d, m in zip(x.shape, multiples)),
+                x.dtype)
+
+
+def _tile_impl(x, multiples):
+    _tile_rule(Spec(x.shape, None), multiples)
+    return np.tile(x, multiples) if multiples else np.array(x, copy=True)
+
+
+def _untile_impl(g, x, multiples):
+    interleaved = []
+    for m, d in zip(multiples, np.shape(x)):
+        interleaved += [m, d]
+    summed = np.sum(np.reshape(g, interleaved), axis=tuple(_pyrange(0, 2 * len(multiples), 2)),
+                    dtype=g.dtype)
+    return np.reshape(summed, np.shape(x))
+
+
+tile_p = primitive(
+    "tile", impl=_tile_impl, shape_rule=_tile_rule,
+    grad=lambda g, out, x, multiples: (untile_p.bind(g, x, multiples=multiples),))
+
+untile_p = primitive(
+    "untile", impl=_untile_impl, shape_rule=lambda g, x, multiples: Spec(x.shape, g.dtype),
+    grad=lambda gg, out, g, x, multiples: (tile_p.bind(gg, multiples=multiples), None),
+    same_dtype=False)
+
+
+def _tile_dynamic_rule(x: Spec, multiples: Spec, hint) -> Spec:
+    if x.shape is None or hint is None:
+        return Spec(None if hint is None else (None,) * len(hint), x.dtype)
+    return Spec(tuple(None if d is None or m is None else d * m for d, m in zip(x.shape, hint)),
+                x.dtype)
+
+
+tile_dynamic_p = primitive(
+    "tile_dynamic", impl=lambda x, multiples, hint: _tile_impl(x, _dims(multiples)),
+    shape_rule=_tile_dynamic_rule,
+    grad=lambda g, out, x, multiples, hint: (untile_dynamic_p.bind(g, x, multiples), None),
+    same_dtype=False)
+
+untile_dynamic_p = primitive(
+    "untile_dynamic", impl=lambda g, x, multiples: _untile_impl(g, x, _dims(multiples)),
+    shape_rule=lambda g, x, multiples: Spec(x.shape, g.dtype),
+    grad=lambda gg, out, g, x, multiples: (tile_dynamic_p.bind(gg, multiples, hint=None),
+                                           None, None),
+    same_dtype=False)
+
+
+def tile(input, multiples, name=None) -> Tensor:
+    """Repeat `input` `multiples[i]` times along each dimension i."""
+    hint, dynamic = _shape_operand(multiples, "Tile")
+    if dynamic is not None:
+        return tile_dynamic_p.bind(input, dynamic, hint=hint)
+    multiples = _static_ints(multiples, "multiples", "Tile")
+    if any(m < 0 for m in multiples):
+        raise _error(f"Expected multiples[i] >= 0, but got {list(multiples)} [Op:Tile]")
+    return tile_p.bind(input, multiples=multiples)
+
+
+# --- pad ----------------------------------------------------------------------------------------
+_NUMPY_PAD_MODE = {"REFLECT": "reflect", "SYMMETRIC": "symmetric"}
+
+
+def _check_paddings(shape: tuple, paddings: tuple, mode: str) -> None:
+    if len(paddings) != len(shape):
+        raise _error(f"The first dimension of paddings must be the rank of inputs"
+                     f"[{len(paddings)},2], {list(shape)} [Op:Pad]")
+    for axis, ((lo, hi), d) in enumerate(zip(paddings, shape)):
+        if lo < 0 or hi < 0:
+            raise _error(f"Paddings must be non-negative: {lo} {hi} [Op:Pad]")
+        if d is None or mode == "CONSTANT":
+            continue
+        limit = d if mode == "SYMMETRIC" else d - 1
+        if lo > limit or hi > limit:
+            relation = "no greater than" if mode == "SYMMETRIC" else "less than"
+            raise _error(f"paddings must be {relation} the dimension size: {lo}, {hi} not "
+                         f"{relation} {d} (dimension {axis}) [Op:MirrorPad]")
+
+
+def _pad_impl(x, paddings, mode, constant_values):
+    _check_paddings(x.shape, paddings, mode)
+    if mode == "CONSTANT":
+        return np.pad(x, paddings, constant_values=constant_values)
+    return np.pad(x, paddings, mode=_NUMPY_PAD_MODE[mode])
+
+
+def _pad_rule(x: Spec, paddings, mode, constant_values) -> Spec:
+    if x.shape is None:
+        return Spec((None,) * len(paddings), x.dtype)
+    _check_paddings(x.shape, paddings, mode)
+    return Spec(tuple(None if d is None else d + lo + hi
+                      for d, (lo, hi) in zip(x.shape, paddings)), x.dtype)
+
+
+def _unpad_impl(g, x, paddings, mode):
+    """The adjoint of pad: the core of `g`, plus (mirror modes) the reflected borders."""
+    for axis, (lo, hi) in enumerate(paddings):
+        n = g.shape[axis] - lo - hi
+        moved = np.moveaxis(g, axis, 0)
+        core = np.array(moved[lo:lo + n], copy=True)
+        if mode != "CONSTANT":
+            shift = 1 if mode == "REFLECT" else 0
+            core[np.arange(lo)[::-1] + shift] += moved[:lo]
+            core[n - 1 - shift - np.arange(hi)] += moved[lo + n:]
+        g = np.moveaxis(core, 0, axis)
+    return g
+
+
+pad_p = primitive(
+    "pad", impl=_pad_impl, shape_rule=_pad_rule,
+    grad=lambda g, out, x, paddings, mode, constant_values: (
+        unpad_p.bind(g, x, paddings=paddings, mode=mode),))
+
+unpad_p = primitive(
+    "unpad", impl=_unpad_impl, shape_rule=lambda g, x, paddings, mode: Spec(x.shape, g.dtype),
+    grad=lambda gg, out, g, x, paddings, mode: (
+        pad_p.bind(gg, paddings=paddings, mode=mode, constant_values=0), None),
+    same_dtype=False)
+
+
+def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None) -> Tensor:
+    """Pad `tensor` with `paddings[i] = [before, after]` per dimension.
+
+    `mode`: "CONSTANT" (with `constant_values`), "REFLECT" (mirror without the edge)
+    or "SYMMETRIC" (mirror with the edge), case-insensitive as in TF.
+    """
+    tensor = _t(tensor)
+    mode = str(mode).upper()
+    if mode not in ("CONSTANT", "REFLECT", "SYMMETRIC"):
+        raise ValueError(f'Value of argument `mode` expected to be one of "CONSTANT", "REFLECT",'
+                         f' or "SYMMETRIC". Received `mode` = {mode}')
+    flat = _static_ints(paddings, "paddings", "Pad")
+    if len(flat) % 2:
+        raise _error(f"paddings must be a matrix with 2 columns: {_static(paddings, '', '')}")
+    pairs = tuple((flat[i], flat[i + 1]) for i in _pyrange(0, len(flat), 2))
+    value = _static(constant_values, "constant_values", "Pad")
+    value = np.asarray(value).astype(tensor.dtype._numpy).item() if mode == "CONSTANT" else 0
+    if tensor.ndim is not None:
+        _check_paddings(tensor._shape_tuple(), pairs, mode)
+    return pad_p.bind(tensor, paddings=pairs, mode=mode, constant_values=value)
+
+
+# --- reverse / roll / broadcast_to --------------------------------------------------------------
+reverse_p = primitive(
+    "reverse", impl=lambda x, axis: np.flip(x, axis) if axis else x, shape_rule=same_as_first,
+    grad=lambda g, out, x, axis: (reverse_p.bind(g, axis=axis),))
+
+
+def reverse(tensor, axis, name=None) -> Tensor:
+    """Reverse `tensor` along the dimensions in `axis`."""
+    tensor = _t(tensor)
+    axis = _static_ints(axis, "axis", "ReverseV2")
+    rank = tensor.ndim
+    if rank is not None:
+        axis = tuple(normalize_axis(a, rank, "ReverseV2") for a in axis)
+        if len(set(axis)) != len(axis):
+            raise _error(f"axis {list(axis)} specified more than once. [Op:ReverseV2]")
+    return reverse_p.bind(tensor, axis=axis)
+
+
+roll_p = primitive(
+    "roll", impl=lambda x, shift, axis: np.roll(x, shift, axis), shape_rule=same_as_first,
+    grad=lambda g, out, x, shift, axis: (
+        roll_p.bind(g, shift=tuple(-s for s in shift), axis=axis),))
+
+
+def roll(input, shift, axis, name=None) -> Tensor:
+    """Shift elements along `axis` by `shift` places, wrapping around."""
+    input = _t(input)
+    shift = _static_ints(shift, "shift", "Roll")
+    axis = _static_ints(axis, "axis", "Roll")
+    if len(shift) != len(axis):
+        raise _error(f"shift and axis must have the same size: {len(shift)} vs {len(axis)} "
+                     f"[Op:Roll]")
+    rank = input.ndim
+    if rank is not None:
+        axis = tuple(normalize_axis(a, rank, "Roll") for a in axis)
+    return roll_p.bind(input, shift=shift, axis=axis)
+
+
+def _broadcast_to_rule(x: Spec, shape) -> Spec:
+    if x.shape is not None:
+        out = broadcast_shapes(x.shape, shape, "BroadcastTo")
+        if len(x.shape) > len(shape) or any(
+                a is not None and a != b for a, b in zip(out, shape)):
+            raise _error(f"Unable to broadcast tensor of shape {list(x.shape)} to tensor of "
+                         f"shape {list(shape)} [Op:BroadcastTo]")
+    return Spec(tuple(shape), x.dtype)
+
+
+def _broadcast_to_impl(x, shape):
+    try:
+        return np.broadcast_to(x, shape)
+    except ValueError:
+        raise _error(f"Unable to broadcast tensor of shape {list(np.shape(x))} to tensor of "
+                     f"shape {list(shape)} [Op:BroadcastTo]") from None
+
+
+broadcast_to_p = primitive(
+    "broadcast_to", impl=_broadcast_to_impl, shape_rule=_broadcast_to_rule,
+    grad=lambda g, out, x, shape: (unbroadcast(g, x),))
+
+
+def broadcast_to(input, shape, name=None) -> Tensor:
+    """`input` broadcast to `shape` (NumPy rules)."""
+    hint, dynamic = _shape_operand(shape, "BroadcastTo")
+    if dynamic is not None:
+        return broadcast_to_dynamic_p.bind(input, dynamic, hint=hint)
+    return broadcast_to_p.bind(input, shape=hint)
+
+
+broadcast_to_dynamic_p = primitive(
+    "broadcast_to_dynamic", impl=lambda x, shape, hint: _broadcast_to_impl(x, _dims(shape)),
+    shape_rule=lambda x, shape, hint: Spec(_hint_shape(hint), x.dtype),
+    grad=lambda g, out, x, shape, hint: (unbroadcast(g, x), None), same_dtype=False)
+
+
+# --- slicing: one primitive for tf.slice, tf.strided_slice and tensor[...] ---------------------
+# A slice is a static `spec`: a tuple of entries ("int", i), ("slice", begin, end, step),
+# ("new",) or ("ell",), with NumPy/Python semantics (negative indices, clamped slice bounds).
+# A bound that is a symbolic scalar tensor (inside a trace) is ("dyn", k): the k-th extra input.
+_SLICE_TYPE_ERROR = ("Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and "
+                     "scalar tf.int32/tf.int64 tensors are valid indices")
+
+
+def _bound(value, dyn):
+    return int(dyn[value[1]]) if type(value) is tuple else value
+
+
+@functools.lru_cache(maxsize=1024)
+def _static_index(spec: tuple) -> tuple:
+    return _numpy_index(spec, ())
+
+
+def _numpy_index(spec: tuple, dyn) -> tuple:
+    index = []
+    for entry in spec:
+        kind = entry[0]
+        if kind == "int":
+            index.append(_bound(entry[1], dyn))
+        elif kind == "slice":
+            index.append(builtins.slice(_bound(entry[1], dyn), _bound(entry[2], dyn),
+                                        _bound(entry[3], dyn)))
+        elif kind == "new":
+            index.append(None)
+        else:
+            index.append(Ellipsis)
+    return tuple(index)
+
+
+def _sliced_shape(shape: tuple, spec: tuple, dyn=None) -> tuple:
+    """The shape `spec` selects from `shape` (None dims where bounds or sizes are unknown);
+    raises TF's errors for too many indices and static out-of-range integers."""
+    consumed = sum(1 for e in spec if e[0] in ("int", "slice"))
+    rank = len(shape)
+    if consumed > rank:
+        raise _error(f"Index out of range using input dim {rank}; input has only {rank} dims "
+                     f"[Op:StridedSlice]")
+    if not any(e[0] == "ell" for e in spec):
+        spec = spec + (("ell",),)
+    out = []
+    dim = 0
+    for entry in spec:
+        kind = entry[0]
+        if kind == "ell":
+            count = rank - consumed
+            out.extend(shape[dim:dim + count])
+            dim += count
+        elif kind == "new":
+            out.append(1)
+        elif kind == "int":
+            size, i = shape[dim], entry[1]
+            if dyn is not None and type(i) is tuple:
+                i = int(dyn[i[1]])
+            if size is not None and type(i) is int and not -size <= i < size:
+                raise _error(f"slice index {i} of dimension {dim} out of bounds. "
+                             f"[Op:StridedSlice]")
+            dim += 1
+        else:
+            size = shape[dim]
+            bounds = entry[1:]
+            if dyn is not None:
+                bounds = tuple(_bound(b, dyn) for b in bounds)
+            if size is None or any(type(b) is tuple for b in bounds):
+                out.append(None)
+            else:
+                out.append(len(_pyrange(*builtins.slice(*bounds).indices(size))))
+            dim += 1
+    return tuple(out)
+
+
+def _strided_slice_impl(x, *dyn, spec):
+    index = _numpy_index(spec, dyn) if dyn else _static_index(spec)
+    try:
+        return np.asarray(x[index])
+    except IndexError:
+        _sliced_shape(np.shape(x), spec, dyn)
+        raise
+
+
+def _strided_slice_rule(x: Spec, *dyn, spec) -> Spec:
+    if x.shape is None:
+        return x
+    return Spec(_sliced_shape(x.shape, spec), x.dtype)
+
+
+def _strided_slice_grad(g, out, x, *dyn, spec):
+    return (strided_slice_assign_p.bind(zeros_like(x), g, *dyn, spec=spec),) + (None,) * len(dyn)
+
+
+strided_slice_p = primitive(
+    "strided_slice", impl=_strided_slice_impl, shape_rule=_strided_slice_rule,
+    grad=_strided_slice_grad, same_dtype=False)
+
+
+def _strided_slice_assign_impl(x, value, *dyn, spec):
+    index = _numpy_index(spec, dyn) if dyn else _static_index(spec)
+    target = np.shape(x[index])
+    if np.shape(value) != target:
+        raise _error(f"sliced l-value shape {list(target)} does not match r-value shape "
+                     f"{list(np.shape(value))}. Automatic broadcasting not yet implemented. "
+                     f"[Op:StridedSliceAssign]")
+    out = np.array(x, copy=True)
+    out[index] = value
+    return out
+
+
+def _strided_slice_assign_rule(x: Spec, value: Spec, *dyn, spec) -> Spec:
+    if x.dtype != value.dtype:
+        raise _error(f"strided slice assignment: the value's dtype {value.dtype.name} differs "
+                     f"from the target's dtype {x.dtype.name}")
+    if x.shape is not None and value.shape is not None:
+        target = _sliced_shape(x.shape, spec)
+        if len(target) != len(value.shape) or any(
+                a is not None and b is not None and a != b for a, b in zip(target, value.shape)):
+            raise _error(f"sliced l-value shape {list(target)} does not match r-value shape "
+                         f"{list(value.shape)}. Automatic broadcasting not yet implemented. "
+                         f"[Op:StridedSliceAssign]")
+    return x
+
+
+def _strided_slice_assign_grad(g, out, x, value, *dyn, spec):
+    return (strided_slice_assign_p.bind(g, zeros_like(value), *dyn, spec=spec),
+            strided_slice_p.bind(g, *dyn, spec=spec)) + (None,) * len(dyn)
+
+
+strided_slice_assign_p = primitive(
+    "strided_slice_assign", impl=_strided_slice_assign_impl,
+    shape_rule=_strided_slice_assign_rule, grad=_strided_slice_assign_grad, same_dtype=False)
+
+
+def _index_bound(value, dyn: list):
+    """A slice bound or integer index: a Python int, or ("dyn", k) for a symbolic scalar."""
+    if isinstance(value, (int, np.integer)):
+        return int(value)  # Python bools are integers here, as in TF
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and not isinstance(dtype, dtypes.DType):
+        try:
+            dtype = dtypes.as_dtype(dtype)
+        except (TypeError, ValueError):
+            dtype = None
+    shape = value._shape_tuple() if isinstance(value, Tensor) else getattr(value, "shape", None)
+    rank = None if shape is None or getattr(shape, "rank", 0) is None else len(shape)
+    if dtype is None or dtype.name not in ("int16", "int32", "int64") or rank != 0:
+        raise TypeError(f"{_SLICE_TYPE_ERROR}, got {value!r}")
+    if isinstance(value, EagerTensor) or isinstance(value, np.ndarray):
+        return int(np.asarray(value))
+    read = getattr(value, "_variable_read", None)
+    if read is not None:
+        value = read()
+        if isinstance(value, EagerTensor):
+            return int(value._value)
+    dyn.append(value)
+    return ("dyn", len(dyn) - 1)
+
+
+def _slice_bound(value, dyn: list):
+    return value if value is None or type(value) is int else _index_bound(value, dyn)
+
+
+def _parse_index(slice_spec) -> tuple:
+    """A Python index (what follows `tensor[`) as (spec, dynamic scalar inputs)."""
+    kind = type(slice_spec)
+    if kind is not tuple:
+        slice_spec = tuple(slice_spec) if kind is list else (slice_spec,)
+    spec, dyn = [], []
+    ellipsis = False
+    for item in slice_spec:
+        kind = type(item)
+        if kind is int:
+            spec.append(("int", item))
+        elif kind is builtins.slice:
+            step = _slice_bound(item.step, dyn)
+            if step == 0:
+                raise _error("strides[0] must be non-zero [Op:StridedSlice]")
+            spec.append(("slice", _slice_bound(item.start, dyn), _slice_bound(item.stop, dyn),
+                         step))
+        elif item is Ellipsis:
+            if ellipsis:
+                raise ValueError("Multiple ellipses in slice spec not allowed")
+            ellipsis = True
+            spec.append(("ell",))
+        elif item is None:
+            spec.append(("new",))
+        else:
+            spec.append(("int", _index_bound(item, dyn)))
+    return tuple(spec), dyn
+
+
+def _is_bool_index(slice_spec) -> bool:
+    if isinstance(slice_spec, bool):
+        return True
+    dtype = getattr(slice_spec, "dtype", None)
+    if isinstance(slice_spec, (Tensor, np.ndarray)) or hasattr(slice_spec, "_variable_read"):
+        return dtype == dtypes.bool or dtype == np.bool_
+    return False
+
+
+def getitem(tensor, slice_spec, var=None) -> Tensor:
+    """`tensor[slice_spec]`: TF's indexing (ints, slices with steps, `...`, tf.newaxis,
+    scalar integer tensors; a boolean tensor selects with tf.boolean_mask)."""
+    kind = type(slice_spec)
+    if kind is not tuple and kind is not int and kind is not builtins.slice and \
+            _is_bool_index(slice_spec):
+        return boolean_mask(tensor, slice_spec)
+    spec, dyn = _parse_index(slice_spec)
+    return strided_slice_p.bind(tensor, *dyn, spec=spec)
+
+
+def _bits(mask: int, count: int) -> list:
+    return [bool(mask >> i & 1) for i in _pyrange(count)]
+
+
+def _bound_list(values, dyn: list, what: str) -> list:
+    if isinstance(values, Tensor) and not isinstance(values, EagerTensor):
+        values = unstack(values)
+    elif not isinstance(values, (list, tuple)):
+        values = _static(values, what, "StridedSlice")
+        values = values if isinstance(values, list) else [values]
+    return [_index_bound(v, dyn) if isinstance(v, Tensor) else int(v) for v in values]
+
+
+def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0,
+                  new_axis_mask=0, shrink_axis_mask=0, var=None, name=None) -> Tensor:
+    """Slice with TF's masks: bit i of `begin_mask`/`end_mask` ignores begin[i]/end[i],
+    `ellipsis_mask` makes entry i an ellipsis, `new_axis_mask` a new axis of size 1 and
+    `shrink_axis_mask` an integer index (removing the dimension)."""
+    dyn: list = []
+    begin = _bound_list(begin, dyn, "begin")
+    end = _bound_list(end, dyn, "end")
+    strides = [1] * len(begin) if strides is None else _bound_list(strides, dyn, "strides")
+    if not len(begin) == len(end) == len(strides):
+        raise ValueError(f"Expected begin, end, and strides to be 1D equal size tensors, but "
+                         f"got shapes [{len(begin)}], [{len(end)}], and [{len(strides)}] instead.")
+    count = len(begin)
+    spec = []
+    ellipsis_bits, new_bits = _bits(ellipsis_mask, count), _bits(new_axis_mask, count)
+    shrink_bits = _bits(shrink_axis_mask, count)
+    begin_bits, end_bits = _bits(begin_mask, count), _bits(end_mask, count)
+    if sum(ellipsis_bits) > 1:
+        raise ValueError("Multiple ellipses in slice spec not allowed")
+    for i in _pyrange(count):
+        if ellipsis_bits[i]:
+            spec.append(("ell",))
+        elif new_bits[i]:
+            spec.append(("new",))
+        elif shrink_bits[i]:
+            spec.append(("int", begin[i]))
+        else:
+            if strides[i] == 0:
+                raise _error(f"strides[{i}] must be non-zero [Op:StridedSlice]")
+            spec.append(("slice", None if begin_bits[i] else begin[i],
+                         None if end_bits[i] else end[i], strides[i]))
+    return strided_slice_p.bind(input_, *dyn, spec=tuple(spec))
+
+
+def slice(input_, begin, size, name=None) -> Tensor:
+    """The block of `input_` starting at `begin` of shape `size` (-1: to the end)."""
+    input_ = _t(input_)
+    begin = _static_ints(begin, "begin", "Slice")
+    size = _static_ints(size, "size", "Slice")
+    shape = input_._shape_tuple()
+    if len(begin) != len(size) or (shape is not None and len(begin) != len(shape)):
+        raise _error(f"Expected begin and size arguments to be 1-D tensors of size "
+                     f"{len(shape) if shape is not None else len(begin)}, but got shapes "
+                     f"[{len(begin)}] and [{len(size)}] instead. [Op:Slice]")
+    spec = []
+    for i, (b, s) in enumerate(zip(begin, size)):
+        d = None if shape is None else shape[i]
+        if d is not None:
+            if not 0 <= b <= d:
+                raise _error(f"Expected begin[{i}] in [0, {d}], but got {b} [Op:Slice]")
+            if s != -1 and not 0 <= s <= d - b:
+                raise _error(f"Expected size[{i}] in [0, {d - b}], but got {s} [Op:Slice]")
+        elif b < 0 or s < -1:
+            raise _error(f"Slice: begin {list(begin)} and size {list(size)} must be >= 0 "
+                         f"(size may be -1) [Op:Slice]")
+        spec.append(("slice", b, None if s == -1 else b + s, 1))
+    return strided_slice_p.bind(input_, spec=tuple(spec))
+
+
+# --- gather / gather_nd and their scatter-add adjoints -----------------------------------------
+def _check_indices(indices, limit: int, op: str) -> None:
+    if indices.size and (indices.min() < 0 or indices.max() >= limit):
+        bad = indices[(indices < 0) | (indices >= limit)].reshape(-1)[0]
+        position = np.argwhere((indices < 0) | (indices >= limit))[0].tolist()
+        raise _error(f"indices{position} = {bad} is not in [0, {limit}) [Op:{op}]")
+
+
+def _gather_parts(shape: tuple, axis: int, batch_dims: int) -> tuple:
+    """params as [B, n, A, C]: batch, the gathered axis, the dims between, the dims after."""
+    batch = int(np.prod(shape[:batch_dims], dtype=np.int64))
+    between = int(np.prod(shape[batch_dims:axis], dtype=np.int64))
+    after = int(np.prod(shape[axis + 1:], dtype=np.int64))
+    return batch, shape[axis], between, after
+
+
+def _gather_impl(params, indices, axis, batch_dims):
+    _check_indices(indices, params.shape[axis], "GatherV2")
+    if batch_dims == 0:
+        return np.take(params, indices, axis=axis)
+    batch, n, between, after = _gather_parts(params.shape, axis, batch_dims)
+    p = params.reshape(batch, between, n, after).transpose(0, 2, 1, 3)
+    idx = indices.reshape(batch, -1)
+    picked = p[np.arange(batch)[:, None], idx]  # [B, I, A, C]
+    picked = picked.transpose(0, 2, 1, 3)        # [B, A, I, C]
+    shape = (params.shape[:axis] + indices.shape[batch_dims:] + params.shape[axis + 1:])
+    return picked.reshape(shape)
+
+
+def _gather_rule(params: Spec, indices: Spec, axis, batch_dims) -> Spec:
+    if params.shape is None or indices.shape is None:
+        return Spec(None, params.dtype)
+    shape = params.shape[:axis] + indices.shape[batch_dims:] + params.shape[axis + 1:]
+    return Spec(shape, params.dtype)
+
+
+def _gather_grad_impl(g, indices, params, axis, batch_dims):
+    out = np.zeros(params.shape, g.dtype)
+    batch, n, between, after = _gather_parts(params.shape, axis, batch_dims)
+    count = int(np.prod(indices.shape[batch_dims:], dtype=np.int64))
+    z = out.reshape(batch, between, n, after).transpose(0, 2, 1, 3)  # a view of out
+    src = g.reshape(batch, between, count, after).transpose(0, 2, 1, 3)
+    np.add.at(z, (np.arange(batch)[:, None], indices.reshape(batch, count)), src)
+    return out
+
+
+gather_p = primitive(
+    "gather", impl=_gather_impl, shape_rule=_gather_rule,
+    grad=lambda g, out, params, indices, axis, batch_dims: (
+        gather_grad_p.bind(g, indices, params, axis=axis, batch_dims=batch_dims), None),
+    same_dtype=False)
+
+# Unsorted segment sum of `g` into zeros shaped like `params`: the adjoint of gather.
+gather_grad_p = primitive(
+    "gather_grad", impl=_gather_grad_impl,
+    shape_rule=lambda g, indices, params, axis, batch_dims: Spec(params.shape, g.dtype),
+    grad=lambda gg, out, g, indices, params, axis, batch_dims: (
+        gather_p.bind(gg, indices, axis=axis, batch_dims=batch_dims), None, None),
+    same_dtype=False)
+
+
+def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None) -> Tensor:
+    """Slices of `params` along `axis` at `indices` (indices out of range raise)."""
+    params = _t(params)
+    indices = _index_tensor(indices, "GatherV2")
+    batch_dims = _static_int(batch_dims, "batch_dims", "GatherV2")
+    axis = batch_dims if axis is None else _static_int(axis, "axis", "GatherV2")
+    prank, irank = params.ndim, indices.ndim
+    if batch_dims < 0:
+        if irank is None:
+            raise ValueError("gather: a negative batch_dims needs indices of known rank")
+        batch_dims += irank
+    if prank is None:
+        if axis < 0:
+            raise ValueError("gather: a negative axis needs params of known rank")
+    else:
+        axis = normalize_axis(axis, prank, "GatherV2")
+        if irank is not None and batch_dims > irank:
+            raise ValueError(f"`batch_dims` (which is {batch_dims}) must be less than or equal "
+                             f"to the rank of `indices` (which is {irank}).")
+        if axis < batch_dims:
+            raise ValueError(f"`batch_dims` (which is {batch_dims}) must be less than or equal "
+                             f"to `axis` (which is {axis}).")
+        pshape, ishape = params._shape_tuple(), indices._shape_tuple()
+        if ishape is not None:
+            for i in _pyrange(batch_dims):
+                if pshape[i] is not None and ishape[i] is not None and pshape[i] != ishape[i]:
+                    raise _error(f"params.shape[{i}]: {pshape[i]} should be equal to "
+                                 f"indices.shape[{i}]: {ishape[i]} [Op:GatherV2]")
+    return gather_p.bind(params, indices, axis=axis, batch_dims=batch_dims)
+
+
+def _nd_parts(params_shape: tuple, indices_shape: tuple, batch_dims: int) -> tuple:
+    """(batch size, index depth K, number of index tuples per batch, slice shape)."""
+    depth = indices_shape[-1]
+    batch = int(np.prod(params_shape[:batch_dims], dtype=np.int64))
+    count = int(np.prod(indices_shape[batch_dims:-1], dtype=np.int64))
+    return batch, depth, count, tuple(params_shape[batch_dims + depth:])
+
+
+def _nd_positions(params_shape, indices, batch_dims, op):
+    """Flat positions into params viewed as [B * prod(indexed dims), slice...]."""
+    batch, depth, count, _ = _nd_parts(params_shape, indices.shape, batch_dims)
+    indexed = params_shape[batch_dims:batch_dims + depth]
+    idx = indices.reshape(batch, count, depth)
+    limits = np.asarray(indexed, dtype=np.int64)
+    bad = (idx < 0) | (idx >= limits)
+    if bad.any():
+        where_bad = np.argwhere(bad.reshape(indices.shape[:-1] + (depth,)).any(-1))[0]
+        raise _error(f"indices{where_bad.tolist()} = {indices[tuple(where_bad)].tolist()} does "
+                     f"not index into param shape {list(params_shape)}, node name: {op} "
+                     f"[Op:{op}]")
+    flat = np.ravel_multi_index(tuple(idx[..., k] for k in _pyrange(depth)), indexed) \
+        if depth else np.zeros((batch, count), np.int64)
+    inner = int(np.prod(indexed, dtype=np.int64))
+    return flat + (np.arange(batch)[:, None] * inner), batch * inner
+
+
+def _gather_nd_impl(params, indices, batch_dims):
+    depth = indices.shape[-1]
+    positions, rows = _nd_positions(params.shape, indices, batch_dims, "GatherNd")
+    tail = params.shape[batch_dims + depth:]
+    out = params.reshape((rows,) + tail)[positions.reshape(-1)]
+    return out.reshape(indices.shape[:-1] + tail)
+
+
+def _gather_nd_rule(params: Spec, indices: Spec, batch_dims) -> Spec:
+    if params.shape is None or indices.shape is None or indices.shape[-1] is None:
+        return Spec(None, params.dtype)
+    depth = indices.shape[-1]
+    if depth > len(params.shape) - batch_dims:
+        raise _error(f"index innermost dimension length must be <= params rank; saw: {depth} "
+                     f"vs. {len(params.shape) - batch_dims} [Op:GatherNd]")
+    return Spec(indices.shape[:-1] + params.shape[batch_dims + depth:], params.dtype)
+
+
+def _scatter_nd_add_into(out, indices, updates, batch_dims, op, ufunc=np.add):
+    depth = indices.shape[-1]
+    positions, rows = _nd_positions(out.shape, indices, batch_dims, op)
+    tail = out.shape[batch_dims + depth:]
+    ufunc.at(out.reshape((rows,) + tail), positions.reshape(-1),
+             updates.reshape((-1,) + tail))
+    return out
+
+
+def _gather_nd_grad_impl(g, indices, params, batch_dims):
+    out = np.zeros(params.shape, g.dtype)
+    return _scatter_nd_add_into(out, indices, g, batch_dims, "GatherNd")
+
+
+gather_nd_p = primitive(
+    "gather_nd", impl=_gather_nd_impl, shape_rule=_gather_nd_rule,
+    grad=lambda g, out, params, indices, batch_dims: (
+        gather_nd_grad_p.bind(g, indices, params, batch_dims=batch_dims), None),
+    same_dtype=False)
+
+gather_nd_grad_p = primitive(
+    "gather_nd_grad", impl=_gather_nd_grad_impl,
+    shape_rule=lambda g, indices, params, batch_dims: Spec(params.shape, g.dtype),
+    grad=lambda gg, out, g, indices, params, batch_dims: (
+        gather_nd_p.bind(gg, indices, batch_dims=batch_dims), None, None),
+    same_dtype=False)
+
+
+def gather_nd(params, indices, batch_dims=0, name=None) -> Tensor:
+    """Slices of `params` at the index tuples in the last dimension of `indices`."""
+    params = _t(params)
+    indices = _index_tensor(indices, "GatherNd")
+    batch_dims = _static_int(batch_dims, "batch_dims", "GatherNd")
+    if indices.ndim == 0:
+        raise _error("indices must be at least a vector [Op:GatherNd]")
+    return gather_nd_p.bind(params, indices, batch_dims=batch_dims)
+
+
+# --- scatter_nd and tensor_scatter_nd_* ---------------------------------------------------------
+def _check_scatter_shapes(shape, indices, updates, op: str) -> None:
+    """updates.shape must be indices.shape[:-1] + shape[indices.shape[-1]:]."""
+    if shape is None or indices is None or updates is None or indices[-1] is None:
+        return
+    depth = indices[-1]
+    if depth > len(shape):
+        raise _error(f"Index innermost dimension length must be <= output rank; saw: {depth} "
+                     f"vs. {len(shape)} [Op:{op}]")
+    expected = tuple(indices[:-1]) + tuple(shape[depth:])
+    if len(expected) != len(updates) or any(
+            a is not None and b is not None and a != b for a, b in zip(expected, updates)):
+        outer = len(indices) - 1
+        raise _error(f"Dimensions [0,{outer}) of indices[shape={list(indices)}] and "
+                     f"updates[shape={list(updates)}] must match, and updates.shape[{outer}:]"
+                     f" must equal shape[{depth}:] of the target of shape {list(shape)}; "
+                     f"expected updates of shape {list(expected)} [Op:{op}]")
+
+
+def _scatter_nd_impl(indices, updates, shape):
+    _check_scatter_shapes(shape, indices.shape, updates.shape, "ScatterNd")
+    out = np.zeros(shape, updates.dtype)
+    return _scatter_nd_add_into(out, indices, updates, 0, "ScatterNd")
+
+
+def _scatter_nd_rule(indices: Spec, updates: Spec, shape) -> Spec:
+    _check_scatter_shapes(shape, indices.shape, updates.shape, "ScatterNd")
+    return Spec(tuple(shape), updates.dtype)
+
+
+scatter_nd_p = primitive(
+    "scatter_nd", impl=_scatter_nd_impl, shape_rule=_scatter_nd_rule,
+    grad=lambda g, out, indices, updates, shape: (None, gather_nd_p.bind(g, indices,
+                                                                         batch_dims=0)),
+    same_dtype=False)
+
+
+def scatter_nd(indices, updates, shape, name=None) -> Tensor:
+    """Zeros of `shape` with `updates` added at `indices` (duplicates are summed)."""
+    indices = _index_tensor(indices, "ScatterNd")
+    return scatter_nd_p.bind(indices, _t(updates), shape=_shape_argument(shape))
+
+
+_SCATTER_UFUNCS = {"update": None, "add": np.add, "sub": np.subtract, "max": np.maximum,
+                   "min": np.minimum}
+
+
+def _tensor_scatter_impl(tensor, indices, updates, mode):
+    op = f"TensorScatter{mode.capitalize()}"
+    _check_scatter_shapes(tensor.shape, indices.shape, updates.shape, op)
+    out = np.array(tensor, copy=True)
+    if mode == "update":
+        depth = indices.shape[-1]
+        positions, rows = _nd_positions(out.shape, indices, 0, op)
+        tail = out.shape[depth:]
+        out.reshape((rows,) + tail)[positions.reshape(-1)] = updates.reshape((-1,) + tail)
+        return out
+    return _scatter_nd_add_into(out, indices, updates, 0, op, _SCATTER_UFUNCS[mode])
+
+
+def _tensor_scatter_rule(tensor: Spec, indices: Spec, updates: Spec, mode) -> Spec:
+    if tensor.dtype != updates.dtype:
+        raise _error(f"TensorScatter{mode.capitalize()}: tensor and updates must have the same "
+                     f"dtype, got {tensor.dtype.name} and {updates.dtype.name}")
+    _check_scatter_shapes(tensor.shape, indices.shape, updates.shape,
+                          f"TensorScatter{mode.capitalize()}")
+    return tensor
+
+
+def _tensor_scatter_grad(g, out, tensor, indices, updates, mode):
+    from eagerflow.ops import math
+
+    if mode == "update":
+        return (tensor_scatter_p.bind(g, indices, zeros_like(updates), mode="update"), None,
+                gather_nd_p.bind(g, indices, batch_dims=0))
+    if mode == "add":
+        return (g, None, gather_nd_p.bind(g, indices, batch_dims=0))
+    if mode == "sub":
+        return (g, None, math.negative(gather_nd_p.bind(g, indices, batch_dims=0)))
+    # max / min: the gradient goes to whichever won; ties share it equally.
+    x_won = cast(math.equal(tensor, out), g.dtype)
+    y_won = cast(math.equal(updates, gather_nd_p.bind(out, indices, batch_dims=0)), g.dtype)
+    winners = math.add(x_won, scatter_nd_like_p.bind(indices, y_won, tensor))
+    shared = math.truediv(g, winners)
+    return (math.multiply(shared, x_won), None,
+            math.multiply(gather_nd_p.bind(shared, indices, batch_dims=0), y_won))
+
+
+tensor_scatter_p = primitive(
+    "tensor_scatter_nd", impl=_tensor_scatter_impl, shape_rule=_tensor_scatter_rule,
+    grad=_tensor_scatter_grad, same_dtype=False)
+
+# scatter_nd into zeros shaped like a donor tensor (run-time shape); used by gradients.
+scatter_nd_like_p = primitive(
+    "scatter_nd_like",
+    impl=lambda indices, updates, donor: _scatter_nd_add_into(
+        np.zeros(np.shape(donor), updates.dtype), indices, updates, 0, "ScatterNd"),
+    shape_rule=lambda indices, updates, donor: Spec(donor.shape, updates.dtype),
+    grad=lambda g, out, indices, updates, donor: (
+        None, gather_nd_p.bind(g, indices, batch_dims=0), None),
+    same_dtype=False)
+
+
+def _tensor_scatter(mode: str):
+    def function(tensor, indices, updates, name=None) -> Tensor:
+        tensor = _t(tensor)
+        indices = _index_tensor(indices, f"TensorScatter{mode.capitalize()}")
+        if not isinstance(updates, Tensor):
+            updates = convert_to_tensor(updates, dtype=tensor.dtype)
+        _require_same_dtype(f"TensorScatter{mode.capitalize()}", tensor, updates, 2)
+        return tensor_scatter_p.bind(tensor, indices, updates, mode=mode)
+
+    function.__name__ = f"tensor_scatter_nd_{mode}"
+    function.__doc__ = (f"A copy of `tensor` with `updates` scattered at `indices` "
+                        f"({mode} at each index).")
+    return function
+
+
+tensor_scatter_nd_update = _tensor_scatter("update")
+tensor_scatter_nd_add = _tensor_scatter("add")
+tensor_scatter_nd_sub = _tensor_scatter("sub")
+tensor_scatter_nd_max = _tensor_scatter("max")
+tensor_scatter_nd_min = _tensor_scatter("min")
+
+
+# --- where / boolean_mask ---------------------------------------------------------------------
+where_indices_p = primitive(
+    "where_indices", impl=lambda c: np.argwhere(c).astype(np.int64),
+    shape_rule=lambda c: Spec((None, None if c.shape is None else len(c.shape)), dtypes.int64),
+    grad=None, same_dtype=False)
+
+
+def _select_impl(c, x, y):
+    return np.where(c, x, y)
+
+
+def _select_rule(c: Spec, x: Spec, y: Spec) -> Spec:
+    if x.dtype != y.dtype:
+        raise _error(f"cannot compute SelectV2 as input #2(zero-based) was expected to be a "
+                     f"{x.dtype.name} tensor but is a {y.dtype.name} tensor [Op:SelectV2]")
+    if c.dtype != dtypes.bool:
+        raise _error(f"SelectV2: condition must be bool, got {c.dtype.name} [Op:SelectV2]")
+    shape = broadcast_shapes(broadcast_shapes(c.shape, x.shape, "SelectV2"), y.shape, "SelectV2")
+    return Spec(shape, x.dtype)
+
+
+def _select_grad(g, out, c, x, y):
+    zeros = zeros_like(g)
+    return (None, unbroadcast(select_p.bind(c, g, zeros), x),
+            unbroadcast(select_p.bind(c, zeros, g), y))
+
+
+select_p = primitive("select", impl=_select_impl, shape_rule=_select_rule, grad=_select_grad,
+                     same_dtype=False)
+
+
+def where(condition, x=None, y=None, name=None) -> Tensor:
+    """With `x` and `y`: elements of x where `condition` else of y (broadcasting all three).
+
+    With the condition only: the int64 coordinates [N, rank] of its true (non-zero)
+    elements, in row-major order.
+    """
+    if (x is None) != (y is None):
+        raise ValueError("x and y must both be non-None or both be None.")
+    condition = _t(condition)
+    if x is None:
+        return where_indices_p.bind(condition)
+    if condition.dtype != dtypes.bool:
+        raise _error(f"where: `condition` must be a bool tensor, got {condition.dtype.name}")
+    if not isinstance(x, Tensor) and isinstance(y, Tensor):
+        x = convert_to_tensor(x, dtype_hint=y.dtype)
+    x = _t(x)
+    if not isinstance(y, Tensor):
+        y = convert_to_tensor(y, dtype_hint=x.dtype)
+    _require_same_dtype("SelectV2", x, y, 2)
+    return select_p.bind(condition, x, y)
+
+
+def _mask_index(axis: int, mask):
+    return (builtins.slice(None),) * axis + (mask,)
+
+
+def _boolean_mask_impl(tensor, mask, axis):
+    return tensor[_mask_index(axis, mask)]
+
+
+def _boolean_mask_rule(tensor: Spec, mask: Spec, axis) -> Spec:
+    if tensor.shape is None or mask.shape is None:
+        return Spec(None, tensor.dtype)
+    return Spec(tensor.shape[:axis] + (None,) + tensor.shape[axis + len(mask.shape):],
+                tensor.dtype)
+
+
+def _boolean_unmask_impl(g, mask, tensor, axis):
+    out = np.zeros(np.shape(tensor), g.dtype)
+    out[_mask_index(axis, mask)] = g
+    return out
+
+
+boolean_mask_p = primitive(
+    "boolean_mask", impl=_boolean_mask_impl, shape_rule=_boolean_mask_rule,
+    grad=lambda g, out, tensor, mask, axis: (
+        boolean_unmask_p.bind(g, mask, tensor, axis=axis), None),
+    same_dtype=False)
+
+boolean_unmask_p = primitive(
+    "boolean_unmask", impl=_boolean_unmask_impl,
+    shape_rule=lambda g, mask, tensor, axis: Spec(tensor.shape, g.dtype),
+    grad=lambda gg, out, g, mask, tensor, axis: (
+        boolean_mask_p.bind(gg, mask, axis=axis), None, None),
+    same_dtype=False)
+
+
+def boolean_mask(tensor, mask, axis=None, name="boolean_mask") -> Tensor:
+    """The elements (or slices) of `tensor` where `mask` is true.
+
+    `mask` (rank k) covers dimensions axis..axis+k-1 of `tensor`; those become
+    one dimension of length count(mask).
+    """
+    tensor = _t(tensor)
+    mask = _t(mask)
+    if mask.dtype != dtypes.bool:
+        raise TypeError(f"boolean_mask: mask must be a bool tensor, got {mask.dtype.name}")
+    mshape, tshape = mask._shape_tuple(), tensor._shape_tuple()
+    if mshape is None:
+        raise ValueError("Number of mask dimensions must be specified, even if some dimensions"
+                         " are None.  E.g. shape=[None] is ok, but shape=None is not.")
+    if len(mshape) == 0:
+        raise ValueError("mask cannot be scalar.")
+    axis = 0 if axis is None else _static_int(axis, "axis", "boolean_mask")
+    if tshape is not None:
+        if axis < 0:
+            axis += len(tshape)
+        part = tshape[axis:axis + len(mshape)]
+        if len(part) != len(mshape) or any(a is not None and b is not None and a != b
+                                           for a, b in zip(part, mshape)):
+            raise ValueError(f"Shapes {_shape_text(part)} and {_shape_text(mshape)} "
+                             f"are incompatible")
+    return boolean_mask_p.bind(tensor, mask, axis=axis)
+
+
+def _shape_text(shape: tuple) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + \
+        ("," if len(shape) == 1 else "") + ")"
+
+
+# --- one_hot ------------------------------------------------------------------------------------
+def _one_hot_impl(indices, on, off, depth, axis):
+    hot = np.expand_dims(indices, -1) == np.arange(depth)
+    if axis != -1:
+        hot = np.moveaxis(hot, -1, axis)
+    return np.where(hot, on, off)
+
+
+def _one_hot_rule(indices: Spec, on: Spec, off: Spec, depth, axis) -> Spec:
+    if indices.shape is None:
+        return Spec(None, on.dtype)
+    rank = len(indices.shape) + 1
+    position = rank - 1 if axis == -1 else axis
+    return Spec(indices.shape[:position] + (depth,) + indices.shape[position:], on.dtype)
+
+
+one_hot_p = primitive("one_hot", impl=_one_hot_impl, shape_rule=_one_hot_rule, grad=None,
+                      same_dtype=False)
+
+
+def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None,
+            name=None) -> Tensor:
+    """One-hot vectors of length `depth` for `indices` (out-of-range indices give all off)."""
+    indices = _t(indices)
+    if indices.dtype.name not in ("uint8", "int8", "int32", "int64"):
+        raise TypeError(f"Value passed to parameter 'indices' has DataType "
+                        f"{indices.dtype.name} not in list of allowed values: uint8, int8, "
+                        f"int32, int64")
+    depth = _static_int(depth, "depth", "OneHot")
+    if depth < 0:
+        raise _error(f"depth must be non-negative, got: {depth} [Op:OneHot]")
+    if dtype is not None:
+        dtype = dtypes.as_dtype(dtype)
+    else:
+        for value in (on_value, off_value):
+            if isinstance(value, Tensor) or hasattr(value, "_variable_read"):
+                dtype = value.dtype
+                break
+            if value is not None and dtype is None:
+                dtype = convert_to_tensor(value).dtype
+        dtype = dtype or dtypes.float32
+    on = convert_to_tensor(1 if on_value is None else on_value, dtype=dtype) \
+        if not isinstance(on_value, Tensor) else on_value
+    off = convert_to_tensor(0 if off_value is None else off_value, dtype=dtype) \
+        if not isinstance(off_value, Tensor) else off_value
+    if on.dtype != dtype or off.dtype != dtype:
+        raise TypeError(f"dtype {dtype.name} of on_value/off_value does not match: on_value "
+                        f"{on.dtype.name}, off_value {off.dtype.name}")
+    axis = -1 if axis is None else _static_int(axis, "axis", "OneHot")
+    rank = indices.ndim
+    if rank is not None:
+        if not -1 <= axis <= rank:
+            raise _error(f"Expected axis to be -1 or between [0, {rank + 1}).  But received: "
+                         f"{axis} [Op:OneHot]")
+    return one_hot_p.bind(indices, on, off, depth=depth, axis=axis)
+
+
+# --- shape_n / rank / size ----------------------------------------------------------------------
+def shape_n(input, out_type=dtypes.int32, name=None) -> list:
+    """The shapes of a list of tensors."""
+    return [shape(x, out_type=out_type) for x in input]
+
+
+rank_p = primitive(
+    "rank", impl=lambda x: np.array(np.ndim(x), np.int32),
+    shape_rule=lambda x: Spec((), dtypes.int32), grad=None, same_dtype=False)
+
+
+def rank(input, name=None) -> Tensor:
+    """The number of dimensions of `input` as a scalar int32 tensor."""
+    return rank_p.bind(input)
+
+
+size_p = primitive(
+    "size", impl=lambda x, out_type: np.array(np.size(x), out_type),
+    shape_rule=lambda x, out_type: Spec((), dtypes.from_numpy(out_type)), grad=None,
+    same_dtype=False)
+
+
+def size(input, out_type=dtypes.int32, name=None) -> Tensor:
+    """The number of elements of `input` as a scalar tensor."""
+    return size_p.bind(input, out_type=dtypes.as_dtype(out_type)._numpy)
+
+
+# --- meshgrid / repeat ----------------------------------------------------------------------------
+def meshgrid(*args, **kwargs) -> list:
+    """Coordinate grids from 1-D tensors; `indexing="xy"` (default) or "ij"."""
+    indexing = kwargs.pop("indexing", "xy")
+    kwargs.pop("name", None)
+    if kwargs:
+        raise TypeError(f"Invalid keywords argument(s): {', '.join(kwargs)}")
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"Argument `indexing` parameter must be either 'xy' or 'ij', got "
+                         f"'{indexing}'")
+    tensors = [reshape(_t(a), [-1]) for a in args]
+    count = len(tensors)
+    if count == 0:
+        return []
+    shapes = []
+    for i in _pyrange(count):
+        target = [1] * count
+        target[i] = -1
+        if indexing == "xy" and count >= 2 and i < 2:
+            target[i], target[1 - i] = 1, -1
+        shapes.append(target)
+    grids = [reshape(t, s) for t, s in zip(tensors, shapes)]
+    full = builtins.tuple(builtins.max(d) if None not in d else None
+                          for d in zip(*[g._shape_tuple() for g in grids]))
+    if None not in full:
+        return [broadcast_to_p.bind(g, shape=full) for g in grids]
+    donor = grids[0]
+    for g in grids[1:]:
+        donor = _broadcast_pair(donor, g)
+    return [broadcast_like(g, donor) for g in grids]
+
+
+def _broadcast_pair(a: Tensor, b: Tensor) -> Tensor:
+    """A tensor of the broadcast shape of a and b (values of a), for run-time shapes."""
+    from eagerflow.ops import math
+
+    return math.add(zeros_like(b, dtype=a.dtype), a)
+
+
+def _repeat_impl(x, repeats, axis):
+    return np.repeat(x, repeats, axis=axis)
+
+
+def _repeat_rule(x: Spec, repeats, axis) -> Spec:
+    if x.shape is None:
+        return x
+    d = x.shape[axis]
+    if isinstance(repeats, tuple):
+        if d is not None and len(repeats) not in (1, d):
+            raise _error(f"repeat: `repeats` has {len(repeats)} entries for a dimension of "
+                         f"size {d}")
+        n = sum(repeats) if len(repeats) != 1 else (None if d is None else d * repeats[0])
+    else:
+        n = None if d is None else d * repeats
+    return Spec(_replace_dim(x.shape, axis, (n,)), x.dtype)
+
+
+def _unrepeat_impl(g, x, repeats, axis):
+    n = np.shape(x)[axis]
+    counts = np.broadcast_to(np.asarray(repeats, np.int64), (n,))
+    owner = np.repeat(np.arange(n), counts)
+    out = np.zeros(np.shape(x), g.dtype)
+    np.add.at(np.moveaxis(out, axis, 0), owner, np.moveaxis(g, axis, 0))
+    return out
+
+
+repeat_p = primitive(
+    "repeat", impl=_repeat_impl, shape_rule=_repeat_rule,
+    grad=lambda g, out, x, repeats, axis: (unrepeat_p.bind(g, x, repeats=repeats, axis=axis),))
+
+unrepeat_p = primitive(
+    "unrepeat", impl=_unrepeat_impl, shape_rule=lambda g, x, repeats, axis: Spec(x.shape, g.dtype),
+    grad=lambda gg, out, g, x, repeats, axis: (repeat_p.bind(gg, repeats=repeats, axis=axis),
+                                               None),
+    same_dtype=False)
+
+
+def repeat(input, repeats, axis=None, name=None) -> Tensor:
+    """Repeat each element (slice along `axis`) `repeats` times; axis None flattens first."""
+    input = _t(input)
+    if axis is None:
+        input = reshape(input, [-1])
+        axis = 0
+    axis = _static_int(axis, "axis", "Repeat")
+    if input.ndim is not None:
+        axis = normalize_axis(axis, input.ndim, "Repeat")
+    repeats = _static(repeats, "repeats", "Repeat")
+    if isinstance(repeats, list):
+        repeats = tuple(int(r) for r in np.asarray(repeats).reshape(-1))
+        if len(repeats) == 1:
+            repeats = repeats[0]
+    else:
+        repeats = int(repeats)
+    if min(np.atleast_1d(repeats).tolist(), default=0) < 0:
+        raise _error(f"repeat: `repeats` must be non-negative, got {repeats}")
+    return repeat_p.bind(input, repeats=repeats, axis=axis)
+
+
+# --- unique / sequence_mask -------------------------------------------------------------------
+Unique = namedtuple("Unique", ["y", "idx"])
+UniqueWithCounts = namedtuple("UniqueWithCounts", ["y", "idx", "count"])
+
+
+def _unique_impl(x, out_idx):
+    if x.ndim != 1:
+        raise _error(f"unique expects a 1D vector, got shape {list(x.shape)} [Op:Unique]")
+    values, first, inverse, counts = np.unique(x, return_index=True, return_inverse=True,
+                                               return_counts=True)
+    order = np.argsort(first, kind="stable")  # TF keeps the order of first occurrence
+    position = np.empty_like(order)
+    position[order] = np.arange(order.size)
+    return (values[order], position[inverse.reshape(-1)].astype(out_idx),
+            counts[order].astype(out_idx))
+
+
+unique_p = primitive(
+    "unique", impl=_unique_impl,
+    shape_rule=lambda x, out_idx: (Spec((None,), x.dtype),
+                                   Spec(x.shape, dtypes.from_numpy(out_idx)),
+                                   Spec((None,), dtypes.from_numpy(out_idx))),
+    grad=None, multiple_results=True)
+
+
+def unique(x, out_idx=dtypes.int32, name=None) -> Unique:
+    """(y, idx): the distinct values of the 1-D `x` in order of first occurrence, and the
+    position in y of each element of x."""
+    y, idx, _ = unique_p.bind(x, out_idx=dtypes.as_dtype(out_idx)._numpy)
+    return Unique(y, idx)
+
+
+def unique_with_counts(x, out_idx=dtypes.int32, name=None) -> UniqueWithCounts:
+    """(y, idx, count): as `unique`, with how often each value occurs."""
+    return UniqueWithCounts(*unique_p.bind(x, out_idx=dtypes.as_dtype(out_idx)._numpy))
+
+
+def _sequence_mask_impl(lengths, maxlen, dtype):
+    if maxlen is None:
+        maxlen = int(np.max(lengths)) if np.size(lengths) else 0
+    mask = np.expand_dims(lengths, -1) > np.arange(max(maxlen, 0))
+    return mask.astype(dtype)
+
+
+sequence_mask_p = primitive(
+    "sequence_mask", impl=_sequence_mask_impl,
+    shape_rule=lambda lengths, maxlen, dtype: Spec(
+        None if lengths.shape is None else lengths.shape + (maxlen,), dtypes.from_numpy(dtype)),
+    grad=None, same_dtype=False)
+
+
+def sequence_mask(lengths, maxlen=None, dtype=dtypes.bool, name=None) -> Tensor:
+    """mask[i..., j] = j < lengths[i...], of width `maxlen` (default: max(lengths))."""
+    lengths = _t(lengths)
+    if not lengths.dtype.is_integer:
+        raise TypeError(f"sequence_mask: `lengths` must be integers, got {lengths.dtype.name}")
+    dtype = dtypes.as_dtype(dtype)._numpy
+    if _is_symbolic(maxlen):
+        return sequence_mask_dynamic_p.bind(lengths, maxlen, dtype=dtype)
+    if maxlen is not None:
+        maxlen = _static_int(maxlen, "maxlen", "SequenceMask")
+    return sequence_mask_p.bind(lengths, maxlen=maxlen, dtype=dtype)
+
+
+sequence_mask_dynamic_p = primitive(
+    "sequence_mask_dynamic",
+    impl=lambda lengths, maxlen, dtype: _sequence_mask_impl(lengths, int(maxlen), dtype),
+    shape_rule=lambda lengths, maxlen, dtype: Spec(
+        None if lengths.shape is None else lengths.shape + (None,), dtypes.from_numpy(dtype)),
+    grad=None, same_dtype=False)
+
+
+# --- eye / range / linspace -----------------------------------------------------------------------
+def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name=None) -> Tensor:
+    """An identity matrix [num_rows, num_columns], optionally repeated over `batch_shape`."""
+    rows = _static_int(num_rows, "num_rows", "eye")
+    columns = rows if num_columns is None else _static_int(num_columns, "num_columns", "eye")
+    matrix = np.eye(rows, columns, dtype=dtypes.as_dtype(dtype)._numpy)
+    if batch_shape is not None:
+        batch = _shape_argument(batch_shape)
+        matrix = np.array(np.broadcast_to(matrix, batch + matrix.shape))
+    return make_constant(matrix)
+
+
+def range(start, limit=None, delta=1, dtype=None, name="range") -> Tensor:  # noqa: A001
+    """[start, start + delta, ...) up to `limit`; tf.range(n) counts from 0.
+
+    The dtype is inferred as TF does: the widest of the arguments' dtypes
+    (Python ints int32, Python floats float32), or `dtype` when given.
+    """
+    if limit is None:
+        start, limit = 0, start
+    values = [start, limit, delta]
+    if any(_is_symbolic(v) for v in values):
+        return _range_dynamic(values, dtype)
+    arrays = [v._value if isinstance(v, EagerTensor) else
+              np.asarray(v.numpy()) if hasattr(v, "_variable_read") else constant_array(v)
+              for v in values]
+    for a in arrays:
+        if a.ndim != 0:
+            raise _error(f"Range: start, limit and delta must be scalars, got shape "
+                         f"{list(a.shape)} [Op:Range]")
+    if dtype is None:  # the widest of the arguments' dtypes, as TF
+        order = [np.int32, np.int64, np.float16, np.float32, np.float64]
+        kind = builtins.max((a.dtype for a in arrays),
+                            key=lambda d: order.index(d.type) if d.type in order else 0)
+        dtype = dtypes.from_numpy(kind)
+    else:
+        dtype = dtypes.as_dtype(dtype)
+    start_v, limit_v, delta_v = (a.item() for a in arrays)
+    if delta_v == 0:
+        raise _error("Requires delta != 0: 0 [Op:Range]")
+    if (delta_v > 0 and start_v > limit_v) or (delta_v < 0 and start_v < limit_v):
+        raise _error(f"Requires start <= limit when delta > 0: {start_v}/{limit_v} [Op:Range]"
+                     if delta_v > 0 else
+                     f"Requires start >= limit when delta < 0: {start_v}/{limit_v} [Op:Range]")
+    numpy_dtype = dtype._numpy
+    if numpy_dtype.kind in "iu":
+        out = np.arange(start_v, limit_v, delta_v).astype(numpy_dtype)
+    else:
+        count = int(np.ceil((limit_v - start_v) / delta_v))
+        out = (start_v + np.arange(count, dtype=np.float64) * delta_v).astype(numpy_dtype)
+    return make_constant(out)
+
+
+def _range_impl(start, limit, delta):
+    if delta == 0:
+        raise _error("Requires delta != 0: 0 [Op:Range]")
+    if start.dtype.kind in "iu":
+        return np.arange(start, limit, delta, dtype=start.dtype)
+    count = max(int(np.ceil((limit - start) / delta)), 0)
+    return (start + np.arange(count, dtype=np.float64) * delta).astype(start.dtype)
+
+
+range_p = primitive(
+    "range", impl=_range_impl, shape_rule=lambda start, limit, delta: Spec((None,), start.dtype),
+    grad=None)
+
+
+def _range_dynamic(values: list, dtype) -> Tensor:
+    """tf.range with run-time bounds (inside tf.function)."""
+    tensors = [v if isinstance(v, Tensor) else None for v in values]
+    if dtype is None:
+        order = ["int32", "int64", "float16", "float32", "float64"]
+        kinds = [t.dtype for t in tensors if t is not None]
+        kinds += [convert_to_tensor(v).dtype for v, t in zip(values, tensors) if t is None]
+        dtype = builtins.max(kinds, key=lambda d: order.index(d.name) if d.name in order else 0)
+    dtype = dtypes.as_dtype(dtype)
+    operands = [cast(t, dtype) if t is not None else convert_to_tensor(v, dtype=dtype)
+                for v, t in zip(values, tensors)]
+    return range_p.bind(*operands)
+
+
+def _linspace_impl(start, stop, num, axis):
+    out = np.linspace(start, stop, num, axis=axis)
+    return out.astype(np.result_type(start, stop))
+
+
+def _linspace_rule(start: Spec, stop: Spec, num, axis) -> Spec:
+    shape = broadcast_shapes(start.shape, stop.shape, "LinSpace")
+    if shape is None:
+        return Spec(None, start.dtype)
+    position = axis % (len(shape) + 1)
+    return Spec(shape[:position] + (num,) + shape[position:], start.dtype)
+
+
+def _linspace_grad(g, out, start, stop, num, axis):
+    from eagerflow.ops import math, reduce
+
+    rank = len(g._shape_tuple())
+    position = axis % rank
+    t = np.linspace(0.0, 1.0, num) if num > 1 else np.zeros(num)
+    weights_shape = [1] * rank
+    weights_shape[position] = num
+    t = make_constant(t.reshape(weights_shape).astype(g.dtype._numpy))
+    g_stop = reduce.reduce_sum(math.multiply(g, t), axis=position)
+    g_start = math.subtract(reduce.reduce_sum(g, axis=position), g_stop)
+    return (unbroadcast(g_start, start), unbroadcast(g_stop, stop))
+
+
+linspace_p = primitive("linspace", impl=_linspace_impl, shape_rule=_linspace_rule,
+                       grad=_linspace_grad)
+
+
+def linspace(start, stop, num, name=None, axis=0) -> Tensor:
+    """`num` evenly spaced values from `start` to `stop` inclusive (batched over the shapes
+    of start and stop, the new dimension at `axis`)."""
+    start, stop = _t(start), _t(stop)
+    if not start.dtype.is_floating:
+        raise TypeError(f"Value passed to parameter 'start' has DataType {start.dtype.name} "
+                        f"not in list of allowed values: bfloat16, float16, float32, float64")
+    num = _static_int(num, "num", "LinSpace")
+    axis = _static_int(axis, "axis", "LinSpace")
+    return linspace_p.bind(start, stop, num=num, axis=axis)
+
+
+lin_space = linspace
+
+
+# --- clip_by_value / ensure_shape / searchsorted ------------------------------------------------
+def _clip_impl(t, low, high):
+    out = np.minimum(np.maximum(t, low), high)
+    if np.shape(out) != np.shape(t):
+        raise _error(f"clip_by_value: the clip bounds (shapes {list(np.shape(low))} and "
+                     f"{list(np.shape(high))}) must broadcast to t's shape {list(np.shape(t))} "
+                     f"without changing it [Op:Minimum]")
+    return out
+
+
+def _clip_rule(t: Spec, low: Spec, high: Spec) -> Spec:
+    shape = broadcast_shapes(t.shape, broadcast_shapes(low.shape, high.shape, "clip_by_value"),
+                             "clip_by_value")
+    if shape is not None and t.shape is not None and len(shape) == len(t.shape) and any(
+            a is not None and b is not None and a != b for a, b in zip(shape, t.shape)):
+        raise _error(f"clip_by_value: the clip bounds (shapes {low.shape}, {high.shape}) must "
+                     f"broadcast to t's shape {list(t.shape)} without changing it")
+    return Spec(t.shape if t.shape is not None else shape, t.dtype)
+
+
+def _clip_grad(g, out, t, low, high):
+    from eagerflow.ops import math
+
+    zeros = zeros_like(g)
+    passed = math.equal(broadcast_like(t, out), out)  # ties at a bound pass to t, as TF
+    at_high = math.equal(out, high)  # the upper bound is applied last
+    to_high = select_p.bind(passed, zeros, select_p.bind(at_high, g, zeros))
+    to_low = select_p.bind(passed, zeros, select_p.bind(at_high, zeros, g))
+    return (unbroadcast(select_p.bind(passed, g, zeros), t), unbroadcast(to_low, low),
+            unbroadcast(to_high, high))
+
+
+clip_by_value_p = primitive("clip_by_value", impl=_clip_impl, shape_rule=_clip_rule,
+                            grad=_clip_grad, elementwise=True)
+
+
+def clip_by_value(t, clip_value_min, clip_value_max, name=None) -> Tensor:
+    """`t` with values below `clip_value_min` / above `clip_value_max` set to those bounds."""
+    t = _t(t)
+    return clip_by_value_p.bind(t, clip_value_min, clip_value_max)
+
+
+def _shape_compatible(actual: tuple | None, expected: tuple | None) -> bool:
+    if actual is None or expected is None:
+        return True
+    return len(actual) == len(expected) and all(
+        a is None or b is None or a == b for a, b in zip(actual, expected))
+
+
+def _expected_text(expected) -> str:
+    return "<unknown>" if expected is None else "[" + ",".join(
+        "?" if d is None else str(d) for d in expected) + "]"
+
+
+def _ensure_shape_impl(x, shape):
+    if not _shape_compatible(np.shape(x), shape):
+        raise _error(f"Shape of tensor x {list(np.shape(x))} is not compatible with expected "
+                     f"shape {_expected_text(shape)}. [Op:EnsureShape]")
+    return x
+
+
+def _ensure_shape_rule(x: Spec, shape) -> Spec:
+    if not _shape_compatible(x.shape, shape):
+        raise ValueError(f"Shape of tensor x {list(x.shape)} is not compatible with expected "
+                         f"shape {_expected_text(shape)}.")
+    if shape is None:
+        return x
+    if x.shape is None:
+        return Spec(shape, x.dtype)
+    return Spec(tuple(b if a is None else a for a, b in zip(x.shape, shape)), x.dtype)
+
+
+ensure_shape_p = primitive(
+    "ensure_shape", impl=_ensure_shape_impl, shape_rule=_ensure_shape_rule,
+    grad=lambda g, out, x, shape: (g,), same_dtype=False)
+
+
+def ensure_shape(x, shape, name=None) -> Tensor:
+    """`x`, after checking (at run time too) that its shape is compatible with `shape`."""
+    from eagerflow.core.shape import TensorShape
+
+    if isinstance(shape, Tensor):
+        shape = _static(shape, "shape", "EnsureShape")
+    dims = TensorShape(shape).as_tuple()
+    return ensure_shape_p.bind(_t(x), shape=dims)
+
+
+def _searchsorted_impl(sorted_sequence, values, side, out_type):
+    if sorted_sequence.ndim == 1 and values.ndim == 1:
+        return np.searchsorted(sorted_sequence, values, side=side).astype(out_type)
+    rows = sorted_sequence.reshape(-1, sorted_sequence.shape[-1])
+    queries = values.reshape(-1, values.shape[-1])
+    if rows.shape[0] != queries.shape[0]:
+        raise _error(f"Leading dim_size of both tensors must match: {list(sorted_sequence.shape)}"
+                     f" vs {list(values.shape)} [Op:LowerBound]")
+    out = np.empty(queries.shape, out_type)
+    for i in _pyrange(rows.shape[0]):  # one vectorized search per row
+        out[i] = np.searchsorted(rows[i], queries[i], side=side)
+    return out.reshape(values.shape)
+
+
+searchsorted_p = primitive(
+    "searchsorted", impl=_searchsorted_impl,
+    shape_rule=lambda s, v, side, out_type: Spec(v.shape, dtypes.from_numpy(out_type)),
+    grad=None)
+
+
+def searchsorted(sorted_sequence, values, side="left", out_type=dtypes.int32,
+                 name=None) -> Tensor:
+    """Insertion positions of `values` in the innermost dimension of `sorted_sequence`."""
+    if side not in ("left", "right"):
+        raise ValueError(f"Argument `side` must be either 'right' or 'left'. Received: "
+                         f"`side` = {side}.")
+    sorted_sequence = _t(sorted_sequence)
+    values = _t(values) if isinstance(values, Tensor) else convert_to_tensor(
+        values, dtype=sorted_sequence.dtype)
+    return searchsorted_p.bind(sorted_sequence, values, side=side,
+                               out_type=dtypes.as_dtype(out_type)._numpy)
+
+
+# --- broadcast shapes / reverse_sequence / partition and stitch / unravel_index ---------------
+def broadcast_static_shape(shape_x, shape_y):
+    """The broadcast of two TensorShapes (None dims allowed); ValueError if incompatible."""
+    from eagerflow.core.shape import TensorShape
+
+    x, y = TensorShape(shape_x).as_tuple(), TensorShape(shape_y).as_tuple()
+    try:
+        return TensorShape(broadcast_shapes(x, y, "BroadcastArgs"))
+    except InvalidArgumentError:
+        raise ValueError(f"Incompatible shapes for broadcasting: {TensorShape(shape_x)} and "
+                         f"{TensorShape(shape_y)}") from None
+
+
+def _broadcast_args_impl(sx, sy):
+    try:
+        return np.array(np.broadcast_shapes(tuple(sx.tolist()), tuple(sy.tolist())), sx.dtype)
+    except ValueError:
+        raise _error(f"Incompatible shapes: {sx.tolist()} vs. {sy.tolist()} "
+                     f"[Op:BroadcastArgs]") from None
+
+
+def _broadcast_args_rule(sx: Spec, sy: Spec) -> Spec:
+    if sx.shape is None or sy.shape is None or None in sx.shape + sy.shape:
+        return Spec((None,), sx.dtype)
+    return Spec((builtins.max(sx.shape[0], sy.shape[0]),), sx.dtype)
+
+
+broadcast_args_p = primitive("broadcast_args", impl=_broadcast_args_impl,
+                             shape_rule=_broadcast_args_rule, grad=None)
+
+
+def broadcast_dynamic_shape(shape_x, shape_y) -> Tensor:
+    """The broadcast of two shapes given as 1-D integer tensors."""
+    return broadcast_args_p.bind(_index_tensor(shape_x, "BroadcastArgs", "s0"),
+                                 _index_tensor(shape_y, "BroadcastArgs", "s1"))
+
+
+def _reverse_sequence_impl(x, lengths, seq_axis, batch_axis):
+    steps, batch = x.shape[seq_axis], x.shape[batch_axis]
+    lengths = lengths.astype(np.int64)
+    if lengths.shape != (batch,) or lengths.min(initial=0) < 0 or lengths.max(initial=0) > steps:
+        raise _error(f"ReverseSequence: seq_lengths must be a vector of {batch} values in "
+                     f"[0, {steps}], got {lengths.tolist()} [Op:ReverseSequence]")
+    t = np.arange(steps)
+    source = np.where(t < lengths[:, None], lengths[:, None] - 1 - t, t)  # [batch, steps]
+    shape = [1] * x.ndim
+    shape[batch_axis], shape[seq_axis] = batch, steps
+    index = (source.T if batch_axis > seq_axis else source).reshape(shape)
+    return np.take_along_axis(x, np.broadcast_to(index, x.shape), axis=seq_axis)
+
+
+reverse_sequence_p = primitive(
+    "reverse_sequence", impl=_reverse_sequence_impl,
+    shape_rule=lambda x, lengths, seq_axis, batch_axis: x,
+    grad=lambda g, out, x, lengths, seq_axis, batch_axis: (
+        reverse_sequence_p.bind(g, lengths, seq_axis=seq_axis, batch_axis=batch_axis), None),
+    same_dtype=False)
+
+
+def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=None) -> Tensor:
+    """Reverse the first `seq_lengths[b]` entries along `seq_axis` of each batch entry b."""
+    input = _t(input)
+    seq_lengths = _index_tensor(seq_lengths, "ReverseSequence", "seq_lengths")
+    rank = input.ndim
+    seq_axis = normalize_axis(_static_int(seq_axis, "seq_axis", "ReverseSequence"), rank,
+                              "ReverseSequence")
+    batch_axis = normalize_axis(0 if batch_axis is None else _static_int(
+        batch_axis, "batch_axis", "ReverseSequence"), rank, "ReverseSequence")
+    if seq_axis == batch_axis:
+        raise _error(f"seq_axis == batch_axis == {seq_axis} [Op:ReverseSequence]")
+    return reverse_sequence_p.bind(input, seq_lengths, seq_axis=seq_axis, batch_axis=batch_axis)
+
+
+def dynamic_partition(data, partitions, num_partitions, name=None) -> list:
+    """Split `data` into `num_partitions` tensors: output i holds the entries (slices) whose
+    partition (over data's leading dims) is i, in order."""
+    from eagerflow.ops import math
+
+    data = _t(data)
+    partitions = _index_tensor(partitions, "DynamicPartition", "partitions")
+    if isinstance(partitions, EagerTensor) and partitions._value.size:
+        bad = (partitions._value < 0) | (partitions._value >= num_partitions)
+        if bad.any():
+            raise _error(f"partitions{np.argwhere(bad)[0].tolist()} = "
+                         f"{partitions._value[bad][0]} is not in [0, {num_partitions}) "
+                         f"[Op:DynamicPartition]")
+    if partitions.ndim == 0:
+        data, partitions = expand_dims(data, 0), expand_dims(partitions, 0)
+    return [boolean_mask_p.bind(data, math.equal(partitions, i), axis=0)
+            for i in _pyrange(int(num_partitions))]
+
+
+def _stitch_impl(index, values):
+    size = int(index.max()) + 1 if index.size else 0
+    out = np.zeros((size,) + values.shape[1:], values.dtype)
+    out[index] = values  # a later duplicate index wins, as TF
+    return out
+
+
+stitch_p = primitive(
+    "dynamic_stitch", impl=_stitch_impl,
+    shape_rule=lambda index, values: Spec(
+        None if values.shape is None else (None,) + values.shape[1:], values.dtype),
+    grad=lambda g, out, index, values: (None, gather_p.bind(g, index, axis=0, batch_dims=0)),
+    same_dtype=False)
+
+
+def dynamic_stitch(indices, data, name=None) -> Tensor:
+    """Interleave `data[m]` into one tensor: merged[indices[m][i]] = data[m][i]."""
+    indices = [_index_tensor(i, "DynamicStitch") for i in indices]
+    data = [_t(d) for d in data]
+    if len(indices) != len(data):
+        raise ValueError(f"DynamicStitch: {len(indices)} index tensors but {len(data)} data "
+                         f"tensors")
+    flat_index = concat([reshape(i, [-1]) for i in indices], 0)
+    flat_data = []
+    for i, d in zip(indices, data):
+        inner = d._shape_tuple()[len(i._shape_tuple()):]
+        flat_data.append(reshape(d, [-1, *inner]))
+    return stitch_p.bind(cast(flat_index, dtypes.int64), concat(flat_data, 0))
+
+
+def _unravel_impl(indices, dims):
+    if indices.size and (indices.min() < 0 or indices.max() >= np.prod(dims)):
+        raise _error(f"index out of bounds for array with shape {dims.tolist()} "
+                     f"[Op:UnravelIndex]")
+    return np.array(np.unravel_index(indices, dims.tolist()), indices.dtype).reshape(
+        (len(dims),) + indices.shape)
+
+
+unravel_index_p = primitive(
+    "unravel_index", impl=_unravel_impl,
+    shape_rule=lambda indices, dims: Spec(
+        None if dims.shape is None or indices.shape is None else dims.shape + indices.shape,
+        indices.dtype),
+    grad=None)
+
+
+def unravel_index(indices, dims, name=None) -> Tensor:
+    """The coordinates in a tensor of shape `dims` of flat `indices`: shape [len(dims), ...]."""
+    indices = _index_tensor(indices, "UnravelIndex")
+    if not isinstance(dims, Tensor):
+        dims = convert_to_tensor(dims, dtype=indices.dtype)
+    return unravel_index_p.bind(indices, dims)
