@@ -285,6 +285,8 @@ def constant_array(value, dtype: DType | None = None) -> np.ndarray:
         value = _unwrap_nested(value)
     try:
         array = np.asarray(value)
+        if array.dtype.kind in "SU":  # NumPy's fixed-width strings drop trailing NULs
+            array = np.array(value, dtype=object)
     except ValueError:
         raise ValueError(f"Can't convert non-rectangular Python sequence to Tensor: "
                          f"{value!r}") from None
@@ -374,10 +376,9 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
     tf_tensor = getattr(value, "__tf_tensor__", None)
     if tf_tensor is not None:
         return tf_tensor(dtype, name)
-    if isinstance(value, (list, tuple)) and value and _contains_symbolic(value):
-        if PACK is None:
-            raise TypeError("Cannot convert a list holding symbolic tensors")
-        tensor = PACK(value)
+    if isinstance(value, (list, tuple)) and value and _contains_tensor(value):
+        # Auto-packing, as TF: the list becomes a stack op, so tapes and traces see it.
+        tensor = _pack_nested(value)
         if dtype is not None and tensor.dtype != dtype:
             raise ValueError(f"Tensor conversion requested dtype {dtype.name} for a list of "
                              f"tensors with dtype {tensor.dtype.name}")
@@ -390,13 +391,10 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
     return make_constant(constant_array(value, dtype))
 
 
-def _contains_symbolic(values) -> bool:
-    for v in values:
-        if isinstance(v, Tensor) and not isinstance(v, EagerTensor):
-            return True
-        if isinstance(v, (list, tuple)) and _contains_symbolic(v):
-            return True
-    return False
+def _pack_nested(value):
+    if isinstance(value, (list, tuple)):
+        return PACK([_pack_nested(v) for v in value])
+    return value
 
 
 def make_constant(array) -> Tensor:

@@ -39,7 +39,7 @@ __all__ = [
     "broadcast_static_shape", "broadcast_dynamic_shape", "reverse_sequence", "dynamic_partition",
     "dynamic_stitch", "unravel_index",
 ]
-NAMESPACES: dict = {"linalg": ["eye", "matrix_transpose"]}
+NAMESPACES: dict = {"linalg": ["eye"]}
 
 newaxis = None
 _pyrange = builtins.range  # this module defines tf.range

@@ -301,11 +301,12 @@ def _sigmoid_impl(x):
         with np.errstate(all="ignore"):
             return np.reciprocal(1 + np.exp(-x))
     # 1 / (1 + exp(-x)) in one buffer: accurate in both tails (exp(-x) -> inf gives 0).
-    out = np.negative(x)
+    out = np.negative(x, out=np.empty(np.shape(x), x.dtype))
     with np.errstate(over="ignore"):
         np.exp(out, out=out)
     out += 1
-    return np.reciprocal(out, out=out)
+    result = np.reciprocal(out, out=out)
+    return result if isinstance(x, np.ndarray) else result[()]
 
 
 sigmoid_p = _unary(
