@@ -103,7 +103,10 @@ def generate_source(graph: Graph, name: str = "compiled") -> tuple[str, dict]:
             lines.append(f"    {outs[0]} = {args[0]}._value{comment}")
             continue
         if op is assign_variable_p:
-            lines.append(f"    {args[0]}._value = {args[1]}{comment}")
+            value = args[1]
+            if node.inputs[1].node.op is PLACEHOLDER:  # the caller's array: never alias it
+                value = f"np.array({value}, copy=True)"
+            lines.append(f"    {args[0]}._value = {value}{comment}")
             continue
         emit = getattr(op, "emit", None)
         if emit is not None:  # ops that generate their own code (control flow, fusions)

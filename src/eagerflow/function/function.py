@@ -249,9 +249,9 @@ class ConcreteFunction:
                 arrays.append(leaf)
             elif isinstance(leaf, EagerTensor):
                 arrays.append(leaf._value)
-            else:
-                arrays.append(constant_array(leaf, None) if not isinstance(leaf, np.ndarray)
-                              else leaf)
+            else:  # a caller's NumPy array: copied, so no output or variable aliases it
+                arrays.append(np.array(leaf, copy=True) if isinstance(leaf, np.ndarray)
+                              else constant_array(leaf, None))
         try:
             results = self._compiled(*arrays)
         except OpError:

@@ -242,7 +242,7 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
                       enumerate(zip(true_graph.outputs, false_graph.outputs)))
     inputs = ([pred] + [outer for outer, _ in true_builder.captured]
               + [outer for outer, _ in false_builder.captured])
-    stateful = _graph_is_stateful(true_graph)[1] or _graph_is_stateful(false_graph)[1]
+    stateful = any(_graph_is_stateful(true_graph)) or any(_graph_is_stateful(false_graph))
     prim = stateful_cond_p if stateful else cond_p
     outputs = prim.bind(*inputs, true_graph=true_graph, false_graph=false_graph,
                         n_true=len(true_builder.captured), out_specs=out_specs)
@@ -624,7 +624,7 @@ def _traced_while(cond, body, structure, single, shape_invariants, maximum_itera
     body_graph.outputs = body_flat
     inputs = (values + [outer for outer, _ in cond_builder.captured]
               + [outer for outer, _ in body_builder.captured])
-    stateful = _graph_is_stateful(cond_graph)[1] or _graph_is_stateful(body_graph)[1]
+    stateful = any(_graph_is_stateful(cond_graph)) or any(_graph_is_stateful(body_graph))
     prim = stateful_while_p if stateful else while_p
     outputs = prim.bind(*inputs, cond_graph=cond_graph, body_graph=body_graph,
                         n_vars=len(values), n_cond=len(cond_builder.captured),

@@ -61,6 +61,8 @@ def _quiet(kernel):
             return kernel(*arrays)
 
     quiet.__name__ = getattr(kernel, "__name__", "kernel")
+    if isinstance(kernel, np.ufunc):
+        quiet.ufunc = kernel  # lets the fusion pass write it with out= under np.errstate
     return quiet
 
 
