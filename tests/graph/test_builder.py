@@ -15,7 +15,8 @@ def test_eager_tensors_captured_once_as_constants():
     with tracing(builder):
         a = outside + outside
         b = outside * 2.0
-    assert not tf.executing_eagerly() is True or True
+        assert not tf.executing_eagerly()
+    assert tf.executing_eagerly()
     constants = [n for n in graph.nodes if n.op.name == "constant"]
     assert sum(n.value is outside._value for n in constants) == 1
     assert a.shape.as_list() == [2] and b.dtype == tf.float32
