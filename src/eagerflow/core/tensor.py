@@ -99,9 +99,10 @@ class Tensor:
 
     def __bool__(self) -> bool:
         raise OperatorNotAllowedInGraphError(
-            "Using a symbolic tf.Tensor as a Python bool is not allowed: AutoGraph did convert "
-            "this function. Use tf.cond or decorate the function with @tf.function so that "
-            "AutoGraph converts the `if`.")
+            "Using a symbolic tf.Tensor as a Python bool is not allowed. Inside tf.function, "
+            "AutoGraph turns `if`/`while` on tensors into tf.cond/tf.while_loop; this use was "
+            "not converted (autograph=False, or a construct AutoGraph leaves to Python). Use "
+            "tf.cond or tf.while_loop here.")
 
     def __index__(self) -> int:
         raise TypeError("Only integer scalar eager tensors can be used as an index.")

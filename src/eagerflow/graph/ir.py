@@ -127,8 +127,9 @@ class SymbolicTensor(Tensor):
     def __iter__(self):
         if self._shape is None or not self._shape or self._shape[0] is None:
             raise OperatorNotAllowedInGraphError(
-                "Iterating over a symbolic tf.Tensor is not allowed: AutoGraph did convert this "
-                "function. Use tf.range or tf.unstack, or give the first dimension a static size.")
+                "Iterating over a symbolic tf.Tensor whose first dimension is unknown is not "
+                "allowed outside a loop AutoGraph converts. Use `for i in tf.range(n)` in a "
+                "tf.function, tf.unstack, or give the first dimension a static size.")
         return super().__iter__()
 
     def __repr__(self) -> str:
