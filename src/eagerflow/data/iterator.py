@@ -1,0 +1,114 @@
+"""The iterators a user holds (`iter(dataset)`) and `tf.experimental.Optional`.
+
+An `OwnedIterator` wraps the chain of internal iterators built from the
+dataset and turns each internal element into EagerTensors. Dropping it (or
+`close()`) stops the chain's threads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from eagerflow.core import errors
+from eagerflow.core.tensor import wrap
+from eagerflow.data import structure
+from eagerflow.data.threads import close_iterator
+
+__all__ = ["Iterator", "OwnedIterator", "Optional"]
+
+
+class Iterator:
+    """Base class of dataset iterators (`tf.data.Iterator`)."""
+
+    @property
+    def element_spec(self):
+        raise NotImplementedError
+
+    def get_next(self):
+        raise NotImplementedError
+
+    def get_next_as_optional(self):
+        raise NotImplementedError
+
+
+class OwnedIterator(Iterator):
+    """The iterator of `iter(dataset)`: `next(it)`, `it.get_next()`, `it.get_next_as_optional()`."""
+
+    def __init__(self, dataset) -> None:
+        self._dataset = dataset
+        self._iterator = dataset._make_iter()
+
+    @property
+    def element_spec(self):
+        return self._dataset.element_spec
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return structure.to_tensors(next(self._iterator))
+
+    next = __next__
+
+    def get_next(self, name=None):
+        """The next element; raises `tf.errors.OutOfRangeError` at the end."""
+        try:
+            return structure.to_tensors(next(self._iterator))
+        except StopIteration:
+            raise errors.OutOfRangeError(None, None, "End of sequence") from None
+
+    def get_next_as_optional(self) -> Optional:
+        """The next element as an Optional, empty at the end of the dataset."""
+        try:
+            element = next(self._iterator)
+        except StopIteration:
+            return Optional.empty(self.element_spec)
+        return Optional(structure.to_tensors(element), self._dataset)
+
+    def _next_internal(self):
+        return next(self._iterator)
+
+    def close(self) -> None:
+        """Stop the pipeline's background threads now (dropping the iterator does too)."""
+        close_iterator(self._iterator)
+
+    def __repr__(self) -> str:
+        return f"<OwnedIterator element_spec={self._dataset.element_spec!r}>"
+
+
+class Optional:
+    """A value that may be absent (`tf.experimental.Optional`)."""
+
+    def __init__(self, value=None, dataset=None, *, _has_value: bool = True, spec=None) -> None:
+        self._value = value
+        self._has_value = _has_value
+        self._dataset = dataset
+        self._spec = spec
+
+    @staticmethod
+    def from_value(value) -> Optional:
+        return Optional(structure.to_tensors(structure.normalize(value)))
+
+    @staticmethod
+    def empty(element_spec) -> Optional:
+        return Optional(None, _has_value=False, spec=element_spec)
+
+    @property
+    def element_spec(self):
+        if self._spec is None:
+            if self._dataset is not None:
+                self._spec = self._dataset.element_spec
+            else:
+                self._spec = structure.spec_of(structure.normalize(self._value))
+        return self._spec
+
+    def has_value(self, name=None):
+        return wrap(np.bool_(self._has_value))
+
+    def get_value(self, name=None):
+        if not self._has_value:
+            raise errors.InvalidArgumentError(None, None, "The optional does not have a value")
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"<tf.experimental.Optional has_value={self._has_value}>"
