@@ -22,6 +22,7 @@ from eagerflow.function import function
 from eagerflow.graph.builder import init_scope
 from eagerflow.ops.array import *
 from eagerflow.ops.control_flow import *
+from eagerflow.ops.script import *
 from eagerflow.ops.debugging import *
 from eagerflow.ops.linalg import *
 from eagerflow.ops.math import *

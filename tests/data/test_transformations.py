@@ -183,11 +183,14 @@ def test_ignore_errors():
             raise tf.errors.InvalidArgumentError(None, None, "bad")
         return x
 
-    assert values(Dataset.range(5).map(bad).ignore_errors()) == [0, 1, 3, 4]
-    assert values(Dataset.range(5).map(bad, num_parallel_calls=2).ignore_errors()) == \
+    def mapped(x):
+        return tf.py_function(bad, [x], tf.int64)
+
+    assert values(Dataset.range(5).map(mapped).ignore_errors()) == [0, 1, 3, 4]
+    assert values(Dataset.range(5).map(mapped, num_parallel_calls=2).ignore_errors()) == \
         [0, 1, 3, 4]
-    assert values(Dataset.range(5).map(bad).apply(tf.data.experimental.ignore_errors())) == \
-        [0, 1, 3, 4]
+    assert values(Dataset.range(5).map(mapped).apply(
+        tf.data.experimental.ignore_errors())) == [0, 1, 3, 4]
 
 
 def test_apply():
@@ -202,10 +205,13 @@ def test_parallel_map_order_with_uneven_slow_elements():
 
     seen_threads = set()
 
-    def slow(x):
+    def sleep_then_double(x):
         seen_threads.add(threading.current_thread().name)
         time.sleep(0.0002 * ((int(x) * 7) % 5))  # later elements often finish first
         return x * 2
+
+    def slow(x):
+        return tf.py_function(sleep_then_double, [x], tf.int64)
 
     out = values(Dataset.range(60).map(slow, num_parallel_calls=4))
     assert out == [2 * i for i in range(60)]

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import eagerflow as tf
+import eagerflow.data  # noqa: F401 - registers its primitives: the registry is the same in any run
 from eagerflow.core.primitive import REGISTRY
 from tests.harness import EXERCISED, OpCase, _to_inputs, check_case, run_with_shape_checks
 
@@ -31,6 +32,10 @@ TESTED_ELSEWHERE = {
     # random and debugging: tests/ops/test_random.py, tests/ops/test_debugging.py
     "random_sample", "stateless_sample", "rng_state_sample", "dropout_mask", "print",
     "assert", "check_numerics",
+    # Python functions as ops: tests/ops/test_script.py
+    "python_call",
+    # Example parsing (registered by tf.data): tests/data/test_parsing.py
+    "parse_single_example", "parse_example",
 }
 
 

@@ -172,6 +172,8 @@ def _make_bind(prim: Primitive):
                 prim.check_dtypes([NUMPY_TO_DTYPE[arrays[0].dtype]])
             try:
                 out = impl(*arrays, **attrs)
+            except OpError:
+                raise
             except Exception as exc:
                 raise op_error(prim, exc, arrays) from None
             if multiple:
@@ -263,6 +265,8 @@ def apply_general(prim: Primitive, inputs, attrs: dict):
             prim.check_dtypes([NUMPY_TO_DTYPE[a.dtype] for a in arrays])
         try:
             out = prim.impl(*arrays, **attrs)
+        except OpError:
+            raise
         except Exception as exc:
             raise op_error(prim, exc, arrays) from None
         outputs = tuple(wrap(o) for o in out) if prim.multiple_results else wrap(out)

@@ -3,8 +3,14 @@
 `wrap_user_function(fn, ...)` returns a `UserFunction`: it calls `fn` with an
 element unpacked as TF does (a plain tuple as positional arguments, anything
 else as one argument) and turns the result back into an internal element.
-Functions run eagerly for now; the output spec is found by probing (see
-`UserFunction.output_spec`). When tf.function lands, tracing plugs in here.
+
+When the input's element_spec is known and made of tensors, the function is
+traced once by tf.function with that spec (unknown dims stay unknown), as TF
+does: AutoGraph converts its control flow, Python side effects run once, and
+each element runs the compiled code on NumPy arrays directly. The output spec
+then comes from the trace. Otherwise (elements that are datasets, unknown
+specs, scan/reduce state) the function runs eagerly and the output spec is
+found by probing (see `UserFunction.output_spec`).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import numpy as np
 
 from eagerflow.core.context import state
 from eagerflow.core.spec import TensorSpec
-from eagerflow.core.tensor import EagerTensor
+from eagerflow.core.tensor import EagerTensor, Tensor
 from eagerflow.data import structure
 
 __all__ = ["UserFunction", "wrap_user_function"]
@@ -30,18 +36,50 @@ class UserFunction:
         top_list_as_tuple: a returned Python list becomes a tuple (TF does this for map).
     """
 
-    __slots__ = ("fn", "name", "top_list_as_tuple", "_spec_cache")
+    __slots__ = ("fn", "name", "top_list_as_tuple", "_spec_cache", "_input_spec", "_concrete",
+                 "_single_output")
 
-    def __init__(self, fn, name: str, top_list_as_tuple: bool = True) -> None:
+    def __init__(self, fn, name: str, top_list_as_tuple: bool = True, input_spec=None) -> None:
         if not callable(fn):
             raise TypeError(f"`{name}` expects a callable, got {fn!r}.")
         self.fn = fn
         self.name = name
         self.top_list_as_tuple = top_list_as_tuple
         self._spec_cache = None
+        self._input_spec = input_spec   # a callable giving the input element_spec, or None
+        self._concrete = None           # the traced function; False when it runs eagerly
+        self._single_output = False
+
+    def _trace(self):
+        """Trace the function once with the input's element_spec (False: run eagerly)."""
+        spec = self._input_spec() if self._input_spec is not None else None
+        leaves = structure.flatten(spec) if spec is not None else []
+        if spec is None or not leaves or not all(
+                isinstance(s, TensorSpec) and s.shape.rank is not None for s in leaves):
+            self._concrete = False
+            return False
+        from eagerflow.function.function import Function, _Input
+
+        function = Function(self.fn, name=_function_name(self.fn, self.name))
+        args = spec if type(spec) is tuple else (spec,)
+        concrete = _outside_tapes_and_traces(function.get_concrete_function, *args)
+        self._single_output = isinstance(concrete._output_structure, _Input)
+        self._concrete = concrete
+        return concrete
 
     def __call__(self, element):
         """Apply to one internal element; return an internal element."""
+        concrete = self._concrete
+        if concrete is None:
+            concrete = self._trace()
+        if concrete is not False:
+            if type(element) is np.ndarray or isinstance(element, np.generic):
+                results = concrete._call_arrays([element])
+            else:
+                results = concrete._call_arrays(structure.flatten(element))
+            if self._single_output:
+                return results[0]
+            return structure.normalize(concrete._pack(list(results)), self.top_list_as_tuple)
         if not state.plain:
             return _outside_tapes_and_traces(self._call, element)
         if type(element) is np.ndarray:  # the hot path: one array in, one tensor out
@@ -84,6 +122,12 @@ class UserFunction:
         keeping dims only when every input dim is known.
         """
         if self._spec_cache is not None:
+            return self._spec_cache
+        concrete = self._concrete if self._concrete is not None else self._trace()
+        if concrete is not False:
+            self._spec_cache = structure.map_leaves(_spec_of_output,
+                                                    _as_internal(concrete.structured_outputs,
+                                                                 self.top_list_as_tuple))
             return self._spec_cache
         try:
             first = structure.spec_of(self(_probe(input_spec, 2, distinct=False)))
@@ -155,9 +199,30 @@ def _agreeing_spec(first, second):
     return structure.pack(first, leaves)
 
 
-def wrap_user_function(fn, name: str = "map", top_list_as_tuple: bool = True) -> UserFunction:
-    """Wrap a user function for a tf.data transformation (the single entry point)."""
-    return UserFunction(fn, name, top_list_as_tuple)
+def _function_name(fn, transformation: str) -> str:
+    return f"{transformation}_{getattr(fn, '__name__', 'fn')}".replace("<lambda>", "lambda")
+
+
+def _as_internal(outputs, top_list_as_tuple: bool):
+    """The traced outputs in the element structure tf.data uses (lists become tuples)."""
+    if top_list_as_tuple and type(outputs) is list:
+        return tuple(outputs)
+    return outputs
+
+
+def _spec_of_output(leaf):
+    if isinstance(leaf, Tensor):
+        return TensorSpec(leaf.shape, leaf.dtype)
+    return structure.spec_of(structure.normalize(leaf))
+
+
+def wrap_user_function(fn, name: str = "map", top_list_as_tuple: bool = True,
+                       input_spec=None) -> UserFunction:
+    """Wrap a user function for a tf.data transformation (the single entry point).
+
+    `input_spec`: a callable giving the input dataset's element_spec; with it the function
+    is traced and compiled (see the module docstring)."""
+    return UserFunction(fn, name, top_list_as_tuple, input_spec)
 
 
 NOTHING = _NOTHING

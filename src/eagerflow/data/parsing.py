@@ -7,8 +7,9 @@ import numpy as np
 
 from eagerflow.core import dtypes as _dtypes
 from eagerflow.core import errors
+from eagerflow.core.primitive import Spec, primitive
 from eagerflow.core.shape import TensorShape
-from eagerflow.core.tensor import wrap
+from eagerflow.core.tensor import Tensor, convert_to_tensor
 from eagerflow.data.example import LEN, DecodeError, Example, FloatList, Int64List, fields
 
 __all__ = ["FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature",
@@ -217,17 +218,97 @@ def _decode_or_error(data: bytes, index: int, name: str) -> dict:
             f"(Name: {name}, Index: {index}): {exc}") from None
 
 
+def _output_spec(spec, key: str, batch: tuple) -> Spec:
+    if isinstance(spec, FixedLenFeature):
+        shape = _fixed_shape(spec, key)
+    elif isinstance(spec, VarLenFeature):
+        shape = (None,)
+    else:
+        shape = (None,) + _fixed_shape(spec, key)
+    return Spec(batch + shape, spec.dtype)
+
+
+def _parse_single_impl(serialized, features, label):
+    parsed = _parse_one(_decode_or_error(_serialized_bytes(serialized), 0, label),
+                        dict(features), 0, label)
+    return tuple(_scalar_fix(parsed[key]) for key, _ in features)
+
+
+def _parse_single_rule(serialized, features, label):
+    if serialized.shape not in (None, ()):
+        raise ValueError(f"Input serialized must be a scalar; got shape {serialized.shape}.")
+    return tuple(_output_spec(spec, key, ()) for key, spec in features)
+
+
+def _parse_batch_impl(serialized, features, names):
+    items = _serialized_list(serialized)
+    names = ["<unknown>"] * len(items) if names is None else list(names)
+    rows = [_parse_one(_decode_or_error(data, i, names[i]), dict(features), i, names[i])
+            for i, data in enumerate(items)]
+    out = []
+    for key, spec in features:
+        kind = _KIND_OF[spec.dtype.name]
+        column = [row[key] for row in rows]
+        if isinstance(spec, FixedLenFeature):
+            shape = _fixed_shape(spec, key)
+            out.append(np.stack(column) if column else np.empty((0,) + shape, _NUMPY[kind]))
+            continue
+        tail = column[0].shape[1:] if column else (
+            () if isinstance(spec, VarLenFeature) else _fixed_shape(spec, key))
+        longest = max((len(c) for c in column), default=0)
+        pad = b"" if kind == 1 else 0
+        if isinstance(spec, FixedLenSequenceFeature) and spec.default_value is not None:
+            pad = np.asarray(spec.default_value).reshape(-1)[0]
+        dense = np.full((len(column), longest) + tuple(tail), pad, dtype=_NUMPY[kind])
+        for index, values in enumerate(column):
+            dense[index, :len(values)] = values
+        out.append(dense)
+    return tuple(out)
+
+
+def _parse_batch_rule(serialized, features, names):
+    batch = (None,) if serialized.shape is None else tuple(serialized.shape[:1])
+    return tuple(_output_spec(spec, key, batch) for key, spec in features)
+
+
+# Parsing is a kernel like any other, so it runs inside traced tf.data map functions.
+parse_single_example_p = primitive(
+    "parse_single_example", impl=_parse_single_impl, shape_rule=_parse_single_rule,
+    grad=None, same_dtype=False, multiple_results=True)
+parse_example_p = primitive(
+    "parse_example", impl=_parse_batch_impl, shape_rule=_parse_batch_rule, grad=None,
+    same_dtype=False, multiple_results=True)
+
+
+def _feature_items(features) -> tuple:
+    if not features:
+        raise ValueError("Missing: features was empty.")
+    items = tuple(sorted(features.items()))
+    for key, spec in items:
+        _check_spec(key, spec)
+        if not isinstance(spec, VarLenFeature):
+            _fixed_shape(spec, key)
+    return items
+
+
+def _string_tensor(serialized):
+    if isinstance(serialized, Example):
+        raise TypeError("parse_single_example expects the serialized bytes; call "
+                        "example.SerializeToString().")
+    return serialized if isinstance(serialized, Tensor) else convert_to_tensor(
+        serialized, dtype=_dtypes.string)
+
+
 def parse_single_example(serialized, features, example_names=None, name=None) -> dict:
     """Parse one serialized Example into a dict of tensors (`tf.io.parse_single_example`).
 
     VarLenFeature values come back as dense 1-D tensors (tf.sparse is not available yet).
     """
-    if not features:
-        raise ValueError("Missing: features was empty.")
+    items = _feature_items(features)
     label = "<unknown>" if example_names is None else str(example_names)
-    parsed = _parse_one(_decode_or_error(_serialized_bytes(serialized), 0, label),
-                        features, 0, label)
-    return {key: wrap(_scalar_fix(value)) for key, value in parsed.items()}
+    outputs = parse_single_example_p.bind(_string_tensor(serialized), features=items,
+                                          label=label)
+    return {key: value for (key, _), value in zip(items, outputs)}
 
 
 def _scalar_fix(value: np.ndarray):
@@ -241,29 +322,8 @@ def parse_example(serialized, features, example_names=None, name=None) -> dict:
     padded with 0 / b"" (TF returns a SparseTensor; tf.sparse is not available yet).
     FixedLenSequenceFeature: `[batch, max_rows] + shape` padded with the default value.
     """
-    if not features:
-        raise ValueError("Missing: features was empty.")
-    items = _serialized_list(serialized)
-    names = ["<unknown>"] * len(items) if example_names is None else \
-        [str(n) for n in np.asarray(example_names).reshape(-1)]
-    rows = [_parse_one(_decode_or_error(data, i, names[i]), features, i, names[i])
-            for i, data in enumerate(items)]
-    out = {}
-    for key, spec in features.items():
-        kind = _KIND_OF[spec.dtype.name]
-        column = [row[key] for row in rows]
-        if isinstance(spec, FixedLenFeature):
-            shape = _fixed_shape(spec, key)
-            out[key] = np.stack(column) if column else np.empty((0,) + shape, _NUMPY[kind])
-            continue
-        tail = column[0].shape[1:] if column else (
-            () if isinstance(spec, VarLenFeature) else _fixed_shape(spec, key))
-        longest = max((len(c) for c in column), default=0)
-        pad = b"" if kind == 1 else 0
-        if isinstance(spec, FixedLenSequenceFeature) and spec.default_value is not None:
-            pad = np.asarray(spec.default_value).reshape(-1)[0]
-        dense = np.full((len(column), longest) + tuple(tail), pad, dtype=_NUMPY[kind])
-        for index, values in enumerate(column):
-            dense[index, :len(values)] = values
-        out[key] = dense
-    return {key: wrap(value) for key, value in out.items()}
+    items = _feature_items(features)
+    names = None if example_names is None else tuple(
+        str(n) for n in np.asarray(example_names).reshape(-1))
+    outputs = parse_example_p.bind(_string_tensor(serialized), features=items, names=names)
+    return {key: value for (key, _), value in zip(items, outputs)}

@@ -173,7 +173,8 @@ def _parallelism(value, name: str):
 class MapDataset(Unary):
     def __init__(self, input_dataset, map_func, num_parallel_calls, deterministic) -> None:
         super().__init__(input_dataset)
-        self._fn = wrap_user_function(map_func, "map")
+        self._fn = wrap_user_function(map_func, "map",
+                                      input_spec=lambda: self._input.element_spec)
         self._parallel = _parallelism(num_parallel_calls, "num_parallel_calls")
         self._deterministic = deterministic
 
@@ -223,7 +224,8 @@ class _FilterIterator:
 class FilterDataset(Unary):
     def __init__(self, input_dataset, predicate) -> None:
         super().__init__(input_dataset)
-        self._fn = wrap_user_function(predicate, "filter")
+        self._fn = wrap_user_function(predicate, "filter",
+                                      input_spec=lambda: self._input.element_spec)
 
     def _compute_cardinality(self) -> int:
         n = self._input._compute_cardinality()

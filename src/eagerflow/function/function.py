@@ -264,6 +264,17 @@ class ConcreteFunction:
             self._record(leaves, outputs)
         return self._pack(outputs)
 
+    def _call_arrays(self, arrays: list) -> list:
+        """Run the compiled code on NumPy arrays (variables for variable inputs) and return
+        its output arrays: no keys, no checks, no wrapping (tf.data's per-element path)."""
+        try:
+            return self._compiled(*arrays)
+        except OpError:
+            raise
+        except Exception:
+            run_arrays(self.optimized_graph, list(arrays))  # raises the op's error with its line
+            raise
+
     def _pack(self, outputs: list):
         def fill(x):
             return outputs[x.index] if isinstance(x, _Input) else x

@@ -9,6 +9,7 @@ explain a failure.
 
 from __future__ import annotations
 
+from eagerflow.core.errors import OpError
 from eagerflow.core.primitive import op_error
 from eagerflow.core.tensor import make_constant
 from eagerflow.graph.ir import CONSTANT, PLACEHOLDER, Graph, assign_variable_p, read_variable_p
@@ -62,6 +63,8 @@ def run_arrays(graph: Graph, arrays: list) -> list:
         args = [env[id(v)] for v in node.inputs]
         try:
             result = op.impl(*args, **node.attrs)
+        except OpError:
+            raise
         except Exception as exc:
             error = op_error(op, exc, args)
             if node.location:

@@ -7,9 +7,19 @@ names of each TF namespace it contributes to (`tf.math.add`, `tf.nn.relu`) in
 
 from eagerflow.core import tensor as _tensor
 from eagerflow.core.variable import Variable as _Variable
-from eagerflow.ops import array, control_flow, debugging, linalg, math, nn, random, reduce
+from eagerflow.ops import (
+    array,
+    control_flow,
+    debugging,
+    linalg,
+    math,
+    nn,
+    random,
+    reduce,
+    script,
+)
 
-FAMILIES = (array, math, reduce, linalg, nn, random, debugging, control_flow)
+FAMILIES = (array, math, reduce, linalg, nn, random, debugging, control_flow, script)
 
 # Python operator key (see core/tensor.py OPERATORS) -> function name in some family.
 _OPERATOR_FUNCTIONS = {
