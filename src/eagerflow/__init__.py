@@ -22,13 +22,13 @@ from eagerflow.function import function
 from eagerflow.graph.builder import init_scope
 from eagerflow.ops.array import *
 from eagerflow.ops.control_flow import *
-from eagerflow.ops.script import *
 from eagerflow.ops.debugging import *
 from eagerflow.ops.linalg import *
 from eagerflow.ops.math import *
 from eagerflow.ops.nn import *
 from eagerflow.ops.random import *
 from eagerflow.ops.reduce import *
+from eagerflow.ops.script import *
 
 __version__ = "0.1.0"
 

@@ -119,7 +119,7 @@ def test_map_element_spec():
     # their (symbolic) arguments fail, as they do in TF.
     strict = Dataset.range(1, 3).map(lambda x: x if int(x) > 0 else 1 // 0)
     with pytest.raises(TypeError):
-        strict.element_spec
+        _ = strict.element_spec
 
 
 def test_iteration_protocols():
