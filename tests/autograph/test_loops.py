@@ -391,3 +391,39 @@ def dataset_sum(ds):
 def test_for_over_dataset_eagerly():
     ds = tf.data.Dataset.range(5)
     assert int(tf.autograph.to_graph(dataset_sum)(ds)) == 10
+
+
+def test_for_over_dataset_inside_tf_function():
+    ds = tf.data.Dataset.from_tensor_slices(np.arange(1, 6, dtype=np.float32)).map(
+        lambda x: x * 2.0)
+
+    @tf.function
+    def weighted_sum(scale):
+        total = tf.constant(0.0)
+        count = tf.constant(0)
+        for x in ds:
+            total += x * scale
+            count += 1
+        return total, count
+
+    total, count = weighted_sum(tf.constant(0.5))
+    assert float(total) == 15.0 and int(count) == 5
+    total, _ = weighted_sum(tf.constant(1.0))  # the dataset is read again at every call
+    assert float(total) == 30.0
+    assert weighted_sum.experimental_get_tracing_count() == 1
+
+
+def test_break_in_for_over_dataset_inside_tf_function_names_the_alternative():
+    ds = tf.data.Dataset.range(5)
+
+    @tf.function
+    def first_big(limit):
+        found = tf.constant(-1, tf.int64)
+        for x in ds:
+            if x > limit:
+                found = x
+                break
+        return found
+
+    with pytest.raises(NotImplementedError, match="take_while"):
+        first_big(tf.constant(2, tf.int64))

@@ -218,3 +218,28 @@ def test_parallel_map_order_with_uneven_slow_elements():
     assert any(name.startswith("tf.data-map") for name in seen_threads)
     loose = values(Dataset.range(60).map(slow, num_parallel_calls=4, deterministic=False))
     assert sorted(loose) == [2 * i for i in range(60)]
+
+
+def test_reduce_inside_tf_function_runs_at_every_call():
+    ds = Dataset.from_tensor_slices(np.arange(4, dtype=np.float32))
+    offset = tf.Variable(0.0)
+
+    @tf.function
+    def total():
+        return ds.reduce(tf.constant(0.0), lambda state, x: state + x + offset)
+
+    assert float(total()) == 6.0
+    offset.assign(1.0)  # captured by reference: seen at the next call
+    assert float(total()) == 10.0
+    assert "dataset_reduce" in total.get_concrete_function().python_source
+
+
+def test_reduce_inside_tf_function_refuses_a_changing_state():
+    ds = Dataset.range(3)
+
+    @tf.function
+    def grow():
+        return ds.reduce(tf.zeros([1], tf.int64), lambda s, x: tf.concat([s, [x]], 0))
+
+    with pytest.raises(ValueError, match="keep them the same"):
+        grow()

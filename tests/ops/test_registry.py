@@ -34,8 +34,8 @@ TESTED_ELSEWHERE = {
     "assert", "check_numerics",
     # Python functions as ops: tests/ops/test_script.py
     "python_call",
-    # Example parsing (registered by tf.data): tests/data/test_parsing.py
-    "parse_single_example", "parse_example",
+    # Registered by tf.data: tests/data/test_parsing.py, test_transformations.py (reduce)
+    "parse_single_example", "parse_example", "dataset_reduce",
 }
 
 

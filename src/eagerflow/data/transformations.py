@@ -15,8 +15,12 @@ from itertools import islice
 import numpy as np
 
 from eagerflow.core import dtypes as _dtypes
-from eagerflow.core import errors
+from eagerflow.core import errors, nest
+from eagerflow.core.context import state as _context
+from eagerflow.core.primitive import Spec, primitive
+from eagerflow.core.shape import TensorShape
 from eagerflow.core.spec import TensorSpec
+from eagerflow.core.tensor import Tensor, convert_to_tensor
 from eagerflow.data import structure
 from eagerflow.data.dataset import (
     AUTOTUNE,
@@ -535,8 +539,80 @@ class ScanDataset(Unary):
         return closing(self._input._make_iter(), scanned)
 
 
+def _reduce_rule(*inputs, dataset, body_graph, n_state, out_specs):
+    return tuple(out_specs)
+
+
+def _reduce_impl(*inputs, dataset, body_graph, n_state, out_specs):
+    body = getattr(body_graph, "compiled", None)
+    if body is None:
+        from eagerflow.compiler.codegen import compile_graph
+        from eagerflow.compiler.pipeline import optimize
+
+        body = body_graph.compiled = compile_graph(optimize(body_graph), "reduce_body")
+    values = list(inputs[:n_state])
+    captures = list(inputs[n_state:])
+    source = dataset._make_iter()
+    try:
+        for element in source:
+            values = list(body(*values, *structure.flatten(element), *captures))
+    finally:
+        close_iterator(source)
+    return tuple(values)
+
+
+# A Dataset.reduce inside tf.function: a node that iterates the dataset when the compiled
+# code runs, folding each element with the compiled reduce function.
+dataset_reduce_p = primitive("dataset_reduce", impl=_reduce_impl, shape_rule=_reduce_rule,
+                             grad=None, same_dtype=False, multiple_results=True,
+                             side_effect=True)
+
+
+def _traced_reduce(dataset: Dataset, initial_state, reduce_func):
+    from eagerflow.ops.control_flow import _trace_subgraph
+
+    builder = _context.local.builder
+    flat_initial = [builder.capture(x if isinstance(x, Tensor) else convert_to_tensor(x))
+                    for x in nest.flatten(initial_state)]
+    state_specs = [Spec(v._shape, v._dtype) for v in flat_initial]
+    element_spec = dataset.element_spec
+    element_leaves = structure.flatten(element_spec)
+    if not all(isinstance(s, TensorSpec) for s in element_leaves):
+        raise TypeError("Dataset.reduce inside tf.function needs elements made of tensors.")
+    element_specs = [Spec(s.shape.as_tuple(), s.dtype) for s in element_leaves]
+    count = len(state_specs)
+
+    def body(*placeholders):
+        old = nest.pack_sequence_as(initial_state, list(placeholders[:count]))
+        element = structure.pack(element_spec, list(placeholders[count:]))
+        return reduce_func(old, element)
+
+    graph, sub_builder, result, flat = _trace_subgraph(body, state_specs + element_specs,
+                                                       "reduce_body")
+    if len(flat) != count:
+        raise ValueError(f"reduce: the reduce function returned {len(flat)} values for a state "
+                         f"of {count}.")
+    for index, (spec, value) in enumerate(zip(state_specs, flat)):
+        if value._dtype != spec.dtype or not TensorShape._from_tuple(spec.shape).is_compatible_with(
+                TensorShape._from_tuple(value._shape)):
+            raise ValueError(f"reduce: state component {index} enters with dtype "
+                             f"{spec.dtype.name} and shape {TensorShape._from_tuple(spec.shape)} "
+                             f"but the reduce function returned dtype {value._dtype.name} and "
+                             f"shape {TensorShape._from_tuple(value._shape)}; keep them the same.")
+    graph.outputs = flat
+    outputs = dataset_reduce_p.bind(*flat_initial, *[outer for outer, _ in sub_builder.captured],
+                                    dataset=dataset, body_graph=graph, n_state=count,
+                                    out_specs=tuple(state_specs))
+    return nest.pack_sequence_as(initial_state, list(outputs))
+
+
 def reduce_dataset(dataset: Dataset, initial_state, reduce_func):
-    """`Dataset.reduce`: fold every element into the state; return the final state."""
+    """`Dataset.reduce`: fold every element into the state; return the final state.
+
+    Inside tf.function the fold becomes one node of the graph, run when the compiled code
+    runs (this is what AutoGraph's `for x in dataset` uses)."""
+    if not _context.plain and _context.local.builder is not None:
+        return _traced_reduce(dataset, initial_state, reduce_func)
     fn = wrap_user_function(reduce_func, "reduce")
     state = structure.normalize(initial_state)
     source = dataset._make_iter()
