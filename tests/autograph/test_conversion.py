@@ -169,15 +169,19 @@ def test_autograph_false_keeps_python_semantics():
 
 def test_missing_source_warns_once_and_runs_as_is(caplog):
     namespace = {"tf": tf}
-    exec("def nosource(x):\n    return x * 2.0\n", namespace)  # noqa: S102
+    exec("def nosource(x, n=2):\n    for _ in range(n):\n        x = x * 2.0\n    return x\n",
+         namespace)  # noqa: S102
+    exec("def straight(x):\n    return x * 2.0\n", namespace)  # noqa: S102
     with caplog.at_level(logging.WARNING, logger="eagerflow"):
         assert conversion.convert(namespace["nosource"]) is namespace["nosource"]
         conversion.convert(namespace["nosource"])
+        # Straight-line code needs no conversion: running it as-is says nothing.
+        assert conversion.convert(namespace["straight"]) is namespace["straight"]
     messages = [r.getMessage() for r in caplog.records if "AutoGraph" in r.getMessage()]
     assert len(messages) == 1
     assert "AutoGraph could not transform <function nosource" in messages[0]
     assert "will run it as-is" in messages[0] and "Unable to locate the source" in messages[0]
-    assert tf.function(namespace["nosource"])(tf.constant(2.0)).numpy() == 4.0
+    assert tf.function(namespace["nosource"])(tf.constant(2.0)).numpy() == 8.0
 
 
 # --- gradients through converted control flow ------------------------------------------------

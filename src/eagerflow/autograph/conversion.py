@@ -11,6 +11,7 @@ converts user code recursively and calls library code as is.
 from __future__ import annotations
 
 import ast
+import dis
 import functools
 import inspect
 import logging
@@ -208,9 +209,19 @@ def is_convertible(function) -> bool:
     return user
 
 
+def _has_control_flow(code) -> bool:
+    """Whether a code object (or one nested in it) holds jumps: branches, loops, and/or."""
+    if any("JUMP" in instruction.opname for instruction in dis.get_instructions(code)):
+        return True
+    return any(_has_control_flow(c) for c in code.co_consts if hasattr(c, "co_code"))
+
+
 def _warn(function, cause: str) -> None:
     key = getattr(function, "__code__", function)
     if key in _WARNED:
+        return
+    if key is not function and not _has_control_flow(key):
+        _WARNED.add(key)  # straight-line code: running it as-is is exactly its conversion
         return
     _WARNED.add(key)
     _log.warning("AutoGraph could not transform %s and will run it as-is.\nCause: %s\nTo "
