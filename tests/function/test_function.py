@@ -251,3 +251,22 @@ def test_returns_python_values_and_nested_structures():
     out = f(tf.constant(1.0))
     assert float(out["b"][0]) == 2.0 and out["b"][1] is None
     assert int(out["c"]) == 3
+
+
+def test_variable_slice_assign_and_read_inside_function():
+    v = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
+
+    @tf.function
+    def f(x):
+        doubled = v[0] * 2.0  # a slice of a variable is an ordinary value too
+        v[0].assign(x)
+        v[1, 1:].assign([9.0])
+        return doubled, v.read_value()
+
+    doubled, value = f(tf.constant([5.0, 6.0]))
+    np.testing.assert_allclose(doubled.numpy(), [2.0, 4.0])
+    np.testing.assert_allclose(value.numpy(), [[5.0, 6.0], [3.0, 9.0]])
+    np.testing.assert_allclose(v.numpy(), [[5.0, 6.0], [3.0, 9.0]])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="does not match"):
+        tf.function(lambda: v[0].assign([1.0, 2.0, 3.0]))()
+    np.testing.assert_allclose(v.numpy(), [[5.0, 6.0], [3.0, 9.0]])

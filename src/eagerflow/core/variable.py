@@ -227,11 +227,17 @@ class Variable:
         from eagerflow.ops import array
 
         tensor = array.getitem(self, slice_spec)
-        if type(tensor) is EagerTensor and not array._is_bool_index(slice_spec):
+        if array._is_bool_index(slice_spec):
+            return tensor
+        if type(tensor) is EagerTensor:
             # Keep the object the tapes recorded; only its class changes (same layout).
             tensor.__class__ = VariableSlice
-            _SLICE_TARGETS[id(tensor)] = (self, slice_spec)
-            weakref.finalize(tensor, _SLICE_TARGETS.pop, id(tensor), None)
+        elif isinstance(tensor, Tensor):  # a symbolic value while tracing
+            tensor.__class__ = _symbolic_slice_class(type(tensor))
+        else:
+            return tensor
+        _SLICE_TARGETS[id(tensor)] = (self, slice_spec)
+        weakref.finalize(tensor, _SLICE_TARGETS.pop, id(tensor), None)
         return tensor
 
     def _current(self) -> Tensor:
@@ -344,12 +350,28 @@ def _as_eager(value, dtype) -> EagerTensor:
 _SLICE_TARGETS: dict = {}
 
 
+def _assign_to_slice(self, value, use_locking=None, name=None, read_value: bool = True):
+    """Write `value` (of exactly the selected shape) into the positions this slice read."""
+    variable, index = _SLICE_TARGETS[id(self)]
+    return variable._assign_slice(index, value, read_value)
+
+
 class VariableSlice(EagerTensor):
     """The value of `variable[index]` (an ordinary eager tensor) that can also assign to
     those positions of the variable, as TF's `v[1:3].assign(...)`."""
 
     __slots__ = ()
+    assign = _assign_to_slice
 
-    def assign(self, value, use_locking=None, name=None, read_value: bool = True):
-        variable, index = _SLICE_TARGETS[id(self)]
-        return variable._assign_slice(index, value, read_value)
+
+_SYMBOLIC_SLICE_CLASSES: dict = {}
+
+
+def _symbolic_slice_class(base: type) -> type:
+    """The same for a symbolic tensor while tracing (the graph's tensor class, plus assign)."""
+    cls = _SYMBOLIC_SLICE_CLASSES.get(base)
+    if cls is None:
+        cls = type(f"Sliced{base.__name__}", (base,), {"__slots__": (),
+                                                      "assign": _assign_to_slice})
+        _SYMBOLIC_SLICE_CLASSES[base] = cls
+    return cls

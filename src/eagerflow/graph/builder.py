@@ -131,7 +131,7 @@ class GraphBuilder:
         return handle
 
     def capture(self, value):
-        if type(value) is SymbolicTensor:
+        if isinstance(value, SymbolicTensor):
             if value.graph is self.graph:
                 return value
             return self._capture_outer(value)
