@@ -80,6 +80,21 @@ def test_retracing_warning(caplog):
         for n in range(6):
             f(tf.ones([n + 1]))
     assert "triggered tf.function retracing" in caplog.text
+    # Better than TF's warning: it names the argument that changed and how.
+    assert "argument `x` was a float32 tensor of shape (4,), now a float32 tensor of shape (5,)" \
+        in caplog.text
+
+
+def test_retracing_description_follows_nested_arguments():
+    from eagerflow.function.function import _describe_change, _key
+
+    def key(*args, **kwargs):
+        return _key((args, kwargs), [])
+
+    old = key(tf.ones([2]), {"b": [tf.ones([3]), 1]})
+    new = key(tf.ones([2]), {"b": [tf.ones([3]), 2]})
+    assert _describe_change(old, new, ["x", "items"]) == \
+        "argument `items['b'][1]` was the Python value 1, now the Python value 2"
 
 
 def test_concrete_function_api():

@@ -395,6 +395,7 @@ class Function:
         self._converted = None
         self._bound_instances = weakref.WeakKeyDictionary()
         self._signature = None
+        self._last_key = None
         functools.update_wrapper(self, python_function, updated=())
 
     # --- descriptor: methods get a per-instance Function ---------------------------------
@@ -490,7 +491,12 @@ class Function:
         concrete = self._trace(args, kwargs, specs)
         self._concretes.append((specs, structure, concrete))
         self._cache[key] = concrete
-        self._detector.record(True, self._python_function, "argument shapes or values")
+        if self._detector.history.count(True) >= 4 or len(self._concretes) >= 5:
+            change = _describe_change(self._last_key, key, self._parameter_names())
+        else:
+            change = "new arguments"
+        self._last_key = key
+        self._detector.record(True, self._python_function, change)
         return concrete, leaves
 
     def _concrete_for_signature(self, args, kwargs):
@@ -521,6 +527,12 @@ class Function:
     def _input_signature_specs(self) -> list:
         return [Spec(TensorShape(s.shape).as_tuple(), dtypes.as_dtype(s.dtype))
                 for s in nest.flatten(self._input_signature)]
+
+    def _parameter_names(self) -> list:
+        try:
+            return list(inspect.signature(self._python_function).parameters)
+        except (TypeError, ValueError):
+            return []
 
     def get_concrete_function(self, *args, **kwargs) -> ConcreteFunction:
         """Trace (or reuse) the specialization for these arguments or TensorSpecs."""
@@ -587,6 +599,45 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<eagerflow.function {self._name}>"
+
+
+def _leaf_text(key) -> str:
+    if isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], np.dtype):
+        return f"a {dtypes.from_numpy(key[1]).name} tensor of shape {_shape_text(key[0])}"
+    if isinstance(key, tuple) and key and key[0] == "value":
+        return f"the Python value {key[2]!r}"
+    if isinstance(key, tuple) and key and key[0] == "object":
+        return "a new Python object (objects key by identity)"
+    if isinstance(key, tuple) and key and key[0] == "variable":
+        return f"a {key[2].name} variable of shape {key[1]}"
+    return "a different structure"
+
+
+def _describe_change(old, new, names: list) -> str:
+    """Which argument changed between two cache keys, and how (for the retracing warning)."""
+    if old is None:
+        return "new arguments"
+    (_, (old_args, old_kwargs)), (_, (new_args, new_kwargs)) = old, new
+    pairs = [(names[i] if i < len(names) else f"#{i}", a, b)
+             for i, (a, b) in enumerate(zip(old_args[1], new_args[1]))]
+    pairs += [(str(k), a, b) for (k, a), (_, b) in zip(old_kwargs[1], new_kwargs[1])]
+    for name, a, b in pairs:
+        if a == b:
+            continue
+        path = name
+        while (isinstance(a, tuple) and isinstance(b, tuple) and len(a) == 2 and len(b) == 2
+               and isinstance(a[0], type) and a[0] is b[0] and len(a[1]) == len(b[1])):
+            index, (a, b) = next((i, pair) for i, pair in enumerate(zip(a[1], b[1]))
+                                 if pair[0] != pair[1])
+            if isinstance(a, tuple) and len(a) == 2 and not isinstance(a[0], type) and \
+                    isinstance(a[0], str) and a[0] not in ("value", "object", "variable",
+                                                          "spec", "custom"):
+                path += f"[{a[0]!r}]"
+                a, b = a[1], b[1]
+            else:
+                path += f"[{index}]"
+        return f"argument `{path}` was {_leaf_text(a)}, now {_leaf_text(b)}"
+    return "a different number or structure of arguments"
 
 
 def _structure_key(key):
