@@ -232,3 +232,49 @@ def test_tensor_array_api_eager():
     unstacked = tf.TensorArray(tf.float32, size=0).unstack(tf.constant([[1.0], [2.0]]))
     np.testing.assert_allclose(unstacked.read(1).numpy(), [2.0])
     np.testing.assert_allclose(unstacked.gather([1, 0]).numpy(), [[2.0], [1.0]])
+
+
+def rnn_outputs_sum(x, w):
+    """A dynamic RNN written with a TensorArray: outputs collected per step, then stacked."""
+    steps = tf.shape(x)[0]
+    outputs = tf.TensorArray(x.dtype, size=steps)
+
+    def body(i, h, outputs):
+        h = tf.tanh(x[i] * w + h * 0.5)
+        return i + 1, h, outputs.write(i, h * h)
+
+    _, _, outputs = tf.while_loop(lambda i, h, o: i < steps, body,
+                                  [tf.constant(0), tf.zeros_like(w), outputs])
+    return tf.reduce_sum(outputs.stack())
+
+
+def test_gradient_through_tensor_array_in_a_loop():
+    x0 = np.array([[0.1, -0.3], [0.5, 0.2], [-0.4, 0.7]])
+    w0 = np.array([0.8, -1.2])
+
+    @tf.function
+    def grads(x, w):
+        with tf.GradientTape() as tape:
+            tape.watch([x, w])
+            y = rnn_outputs_sum(x, w)
+        return y, tape.gradient(y, [x, w])
+
+    y, (gx, gw) = grads(tf.constant(x0), tf.constant(w0))
+    assert abs(float(y) - float(rnn_outputs_sum(tf.constant(x0), tf.constant(w0)))) < 1e-12
+    np.testing.assert_allclose(
+        gw.numpy(), numeric_grad(lambda w: rnn_outputs_sum(tf.constant(x0), w), w0), rtol=1e-5)
+    np.testing.assert_allclose(
+        gx.numpy(), numeric_grad(lambda x: rnn_outputs_sum(x, tf.constant(w0)), x0), rtol=1e-5)
+    eager_gw = tape_grad(lambda w: rnn_outputs_sum(tf.constant(x0), w), w0)
+    np.testing.assert_allclose(eager_gw, gw.numpy(), rtol=1e-6)
+
+
+def test_gradient_through_tensor_array_unstack_and_read():
+    def f(x):
+        ta = tf.TensorArray(x.dtype, size=3).unstack(x)
+        return tf.reduce_sum(ta.read(0) * ta.read(2) + ta.read(2))
+
+    x0 = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    expected = numeric_grad(f, x0)
+    np.testing.assert_allclose(tape_grad(f, x0), expected, rtol=1e-6)
+    np.testing.assert_allclose(tape_grad(tf.function(f), x0), expected, rtol=1e-6)

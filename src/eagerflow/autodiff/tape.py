@@ -16,7 +16,7 @@ import numpy as np
 
 from eagerflow.core import nest
 from eagerflow.core.context import state
-from eagerflow.core.dtypes import FLOATING
+from eagerflow.core.dtypes import FLOATING, variant
 from eagerflow.core.tensor import Tensor, convert_to_tensor
 from eagerflow.core.variable import Variable
 
@@ -44,7 +44,9 @@ class _ReadVariable:
 
 
 def _trainable_dtype(x) -> bool:
-    return x.dtype._numpy in FLOATING
+    """Floating and complex values, and TensorArray handles (whose gradients are lists)."""
+    dtype = x.dtype
+    return dtype is variant or dtype._numpy in FLOATING
 
 
 class GradientTape:
@@ -266,8 +268,9 @@ def backward(records: list, targets: list, sources: list, target_grads: list | N
     Records are in program order. Only records reachable from a source are
     visited; gradients are accumulated per value with `add`.
     """
-    from eagerflow.ops.array import ones_like, zeros_like
-    from eagerflow.ops.math import add
+    from eagerflow.ops.array import ones_like
+    from eagerflow.ops.control_flow import _add as add
+    from eagerflow.ops.control_flow import _zeros_like as zeros_like
 
     source_ids = {id(s) for s in sources}
     reachable = set(source_ids)

@@ -128,9 +128,26 @@ def _vjp(graph: Graph, inputs: list, cotangents: list) -> list:
 
 
 def _differentiable(x) -> bool:
+    """Floating values, and TensorArray handles (their gradient is a list of gradients)."""
     dtype = getattr(x, "dtype", None)
-    return dtype is not None and (dtype.is_floating or dtype.is_complex) and not isinstance(
-        x, TensorArray)
+    return dtype is not None and (dtype.is_floating or dtype.is_complex
+                                  or dtype is dtypes.variant) and not isinstance(x, TensorArray)
+
+
+def _zeros_like(x):
+    if x.dtype is dtypes.variant:
+        return ta_zeros_like_p.bind(x)
+    from eagerflow.ops.array import zeros_like
+
+    return zeros_like(x)
+
+
+def _add(a, b):
+    if a.dtype is dtypes.variant:
+        return ta_add_p.bind(a, b)
+    from eagerflow.ops.math import add
+
+    return add(a, b)
 
 
 # --- cond -------------------------------------------------------------------------------------
@@ -159,7 +176,6 @@ def _cond_grad(g, outs, pred, *inputs, true_graph, false_graph, n_true, out_spec
     wanted = [i for i, x in enumerate(inputs) if _differentiable(x)]
     if not wanted:
         return (None,) * (1 + len(inputs))
-    from eagerflow.ops.array import zeros_like
 
     def branch(graph, offset, count):
         def compute():
@@ -168,7 +184,7 @@ def _cond_grad(g, outs, pred, *inputs, true_graph, false_graph, n_true, out_spec
             for i in wanted:
                 local = i - offset
                 got = grads[local] if 0 <= local < count else None
-                full.append(zeros_like(inputs[i]) if got is None else got)
+                full.append(_zeros_like(inputs[i]) if got is None else got)
             return full
         return compute
 
@@ -365,8 +381,11 @@ def _while_replay(node, args):
 
 def _while_grad(g, outs, *inputs, cond_graph, body_graph, n_vars, n_cond, maximum_iterations,
                 out_specs):
-    """Reverse-mode through a loop: rerun it saving each iteration's state, then sweep back."""
-    from eagerflow.ops.array import zeros_like
+    """Reverse mode through a loop: run it again saving the state entering each iteration
+    (every loop variable, so counters and flags replay exactly), then sweep back from the
+    last iteration to the first with the body's vector-Jacobian product."""
+    from eagerflow.ops.array import constant
+    from eagerflow.ops.math import greater
 
     loop_vars = list(inputs[:n_vars])
     cond_captures = list(inputs[n_vars:n_vars + n_cond])
@@ -375,83 +394,8 @@ def _while_grad(g, outs, *inputs, cond_graph, body_graph, n_vars, n_cond, maximu
     float_captures = [i for i, c in enumerate(body_captures) if _differentiable(c)]
     if not float_vars:
         return (None,) * len(inputs)
-    # Forward again, saving the state entering each iteration.
-    saved = [TensorArray(loop_vars[i].dtype, size=0, dynamic_size=True) for i in float_vars]
-
-    def forward_cond(count, *rest):
-        values = list(rest[:n_vars])
-        return replay(cond_graph, [_resolve_resource(v) for v in values + cond_captures])[0]
-
-    def forward_body(count, *rest):
-        values = list(rest[:n_vars])
-        arrays = list(rest[n_vars:])
-        arrays = [ta.write(count, values[i]) for ta, i in zip(arrays, float_vars)]
-        new = replay(body_graph, [_resolve_resource(v) for v in values + body_captures])
-        return (count + 1, *new, *arrays)
-
-    from eagerflow.ops.array import constant
-
-    result = while_loop(forward_cond, forward_body,
-                        (constant(0), *loop_vars, *saved),
-                        maximum_iterations=maximum_iterations)
-    iterations = result[0]
-    saved = list(result[1 + n_vars:])
-    # Backward: from the last iteration to the first.
-    var_grads = [g[i] if g[i] is not None else zeros_like(loop_vars[i]) for i in float_vars]
-    capture_grads = [zeros_like(body_captures[i]) for i in float_captures]
-
-    def backward_cond(step, *rest):
-        from eagerflow.ops.math import greater
-        return greater(step, 0)
-
-    def backward_body(step, *rest):
-        step = step - 1
-        current = list(rest[:len(float_vars)])
-        accumulated = list(rest[len(float_vars):])
-        entering = [ta.read(step) for ta in saved]
-        # State entering this iteration: float vars from the saved arrays; other vars are not
-        # differentiable and only steer control flow inside the body, which replays them.
-        values = list(loop_vars)
-        for slot, i in enumerate(float_vars):
-            values[i] = entering[slot]
-        cotangents = [None] * n_vars
-        for slot, i in enumerate(float_vars):
-            cotangents[i] = current[slot]
-        grads = _vjp(body_graph, values + body_captures, cotangents)
-        new_current = [grads[i] if grads[i] is not None else zeros_like(values[i])
-                       for i in float_vars]
-        new_accumulated = []
-        for slot, i in enumerate(float_captures):
-            gc = grads[n_vars + i]
-            new_accumulated.append(accumulated[slot] if gc is None else accumulated[slot] + gc)
-        return (step, *new_current, *new_accumulated)
-
-    if any(not _differentiable(v) for v in loop_vars):
-        # Non-float state (counters) must be known per iteration: save it too.
-        return _while_grad_with_counters(g, inputs, cond_graph, body_graph, n_vars, n_cond,
-                                         maximum_iterations)
-    back = while_loop(backward_cond, backward_body, (iterations, *var_grads, *capture_grads))
-    grads = [None] * len(inputs)
-    for slot, i in enumerate(float_vars):
-        grads[i] = back[1 + slot]
-    for slot, i in enumerate(float_captures):
-        grads[n_vars + n_cond + i] = back[1 + len(float_vars) + slot]
-    return tuple(grads)
-
-
-def _while_grad_with_counters(g, inputs, cond_graph, body_graph, n_vars, n_cond,
-                              maximum_iterations):
-    """Loop gradient when some loop variables are not differentiable (counters, flags):
-    every loop variable's entering value is saved, so the body replays exactly."""
-    from eagerflow.ops.array import constant, zeros_like
-    from eagerflow.ops.math import greater
-
-    loop_vars = list(inputs[:n_vars])
-    cond_captures = list(inputs[n_vars:n_vars + n_cond])
-    body_captures = list(inputs[n_vars + n_cond:])
-    float_vars = [i for i, v in enumerate(loop_vars) if _differentiable(v)]
-    float_captures = [i for i, c in enumerate(body_captures) if _differentiable(c)]
-    saved = [TensorArray(v.dtype, size=0, dynamic_size=True) for v in loop_vars]
+    saved = [TensorArray(v.dtype, size=0, dynamic_size=True, infer_shape=False)
+             for v in loop_vars]
 
     def forward_cond(count, *rest):
         return replay(cond_graph, [_resolve_resource(v) for v in
@@ -467,8 +411,8 @@ def _while_grad_with_counters(g, inputs, cond_graph, body_graph, n_vars, n_cond,
                         maximum_iterations=maximum_iterations)
     iterations = result[0]
     saved = list(result[1 + n_vars:])
-    var_grads = [g[i] if g[i] is not None else zeros_like(loop_vars[i]) for i in float_vars]
-    capture_grads = [zeros_like(body_captures[i]) for i in float_captures]
+    var_grads = [g[i] if g[i] is not None else _zeros_like(loop_vars[i]) for i in float_vars]
+    capture_grads = [_zeros_like(body_captures[i]) for i in float_captures]
 
     def backward_body(step, *rest):
         step = step - 1
@@ -479,10 +423,10 @@ def _while_grad_with_counters(g, inputs, cond_graph, body_graph, n_vars, n_cond,
         for slot, i in enumerate(float_vars):
             cotangents[i] = current[slot]
         grads = _vjp(body_graph, values + body_captures, cotangents)
-        new_current = [grads[i] if grads[i] is not None else zeros_like(values[i])
+        new_current = [grads[i] if grads[i] is not None else _zeros_like(values[i])
                        for i in float_vars]
         new_accumulated = [accumulated[slot] if grads[n_vars + i] is None
-                           else accumulated[slot] + grads[n_vars + i]
+                           else _add(accumulated[slot], grads[n_vars + i])
                            for slot, i in enumerate(float_captures)]
         return (step, *new_current, *new_accumulated)
 
@@ -660,13 +604,13 @@ def _ta_read_impl(handle, index, element_shape, dtype):
                                    f"is: {len(handle)}")
     value = handle[index]
     if value is None:
-        return np.zeros([d or 0 for d in element_shape or ()], dtype)
+        return np.zeros([d or 0 for d in element_shape or ()], dtype._numpy)
     return value
 
 
 def _ta_stack_impl(handle, element_shape, dtype):
     if not handle:
-        return np.zeros([0] + [d or 0 for d in (element_shape or ())], dtype)
+        return np.zeros([0] + [d or 0 for d in (element_shape or ())], dtype._numpy)
     items = [np.zeros_like(next(h for h in handle if h is not None)) if h is None else h
              for h in handle]
     return np.stack(items)
@@ -677,27 +621,83 @@ def _variant_rule(*specs, **attrs):
 
 
 def _element_rule(handle, *rest, element_shape, dtype):
-    return Spec(element_shape, dtypes.from_numpy(dtype))
+    return Spec(element_shape, dtype)
 
 
 def _stack_rule(handle, element_shape, dtype):
-    return Spec((None,) + tuple(element_shape) if element_shape is not None else None,
-                dtypes.from_numpy(dtype))
+    return Spec((None,) + tuple(element_shape) if element_shape is not None else None, dtype)
 
+
+# Gradients of TensorArrays are lists too: entry i is the gradient of element i, None for zero.
+def _grad_read_impl(gradients, index, donor):
+    index = int(index)
+    value = gradients[index] if index < len(gradients) else None
+    return np.zeros_like(donor) if value is None else value
+
+
+def _grad_scatter_impl(donor, index, value):
+    out = [None] * max(len(donor), int(index) + 1)
+    out[int(index)] = value
+    return out
+
+
+def _grad_stack_impl(gradients, donor):
+    rows = [gradients[i] if i < len(gradients) and gradients[i] is not None
+            else np.zeros_like(donor[i]) for i in range(len(donor))]
+    return np.stack(rows) if rows else np.zeros_like(donor)
+
+
+def _list_add_impl(a, b):
+    out = list(a) + [None] * max(0, len(b) - len(a))
+    for i, value in enumerate(b):
+        if value is not None:
+            out[i] = value if out[i] is None else out[i] + value
+    return out
+
+
+ta_grad_read_p = primitive(
+    "tensor_array_grad_read", impl=_grad_read_impl,
+    shape_rule=lambda gradients, index, donor: donor,
+    grad=lambda g, out, gradients, index, donor: (ta_grad_scatter_p.bind(gradients, index, g),
+                                                  None, None),
+    same_dtype=False)
+ta_grad_scatter_p = primitive(
+    "tensor_array_grad_scatter", impl=_grad_scatter_impl, shape_rule=_variant_rule,
+    grad=lambda g, out, donor, index, value: (None, None,
+                                              ta_grad_read_p.bind(g, index, value)),
+    same_dtype=False)
+ta_grad_stack_p = primitive(
+    "tensor_array_grad_stack", impl=_grad_stack_impl,
+    shape_rule=lambda gradients, donor: donor,
+    grad=lambda g, out, gradients, donor: (ta_unstack_p.bind(g), None), same_dtype=False)
+ta_add_p = primitive("tensor_array_add", impl=_list_add_impl, shape_rule=_variant_rule,
+                     grad=lambda g, out, a, b: (g, g), same_dtype=False)
+ta_zeros_like_p = primitive("tensor_array_zeros_like", impl=lambda x: [None] * len(x),
+                            shape_rule=_variant_rule, same_dtype=False)
 
 ta_new_p = primitive("tensor_array_new", impl=_ta_new_impl, shape_rule=_variant_rule,
                      same_dtype=False, stateful=True)
-ta_write_p = primitive("tensor_array_write", impl=_ta_write_impl, shape_rule=_variant_rule,
-                       same_dtype=False, stateful=True)
-ta_read_p = primitive("tensor_array_read", impl=_ta_read_impl, shape_rule=_element_rule,
-                      same_dtype=False, stateful=True)
-ta_stack_p = primitive("tensor_array_stack", impl=_ta_stack_impl, shape_rule=_stack_rule,
-                       same_dtype=False, stateful=True)
+ta_write_p = primitive(
+    "tensor_array_write", impl=_ta_write_impl, shape_rule=_variant_rule,
+    grad=lambda g, out, handle, index, value, dynamic_size: (
+        g, None, ta_grad_read_p.bind(g, index, value)),
+    same_dtype=False, stateful=True)
+ta_read_p = primitive(
+    "tensor_array_read", impl=_ta_read_impl, shape_rule=_element_rule,
+    grad=lambda g, out, handle, index, element_shape, dtype: (
+        ta_grad_scatter_p.bind(handle, index, g), None),
+    same_dtype=False, stateful=True)
+ta_stack_p = primitive(
+    "tensor_array_stack", impl=_ta_stack_impl, shape_rule=_stack_rule,
+    grad=lambda g, out, handle, element_shape, dtype: (ta_unstack_p.bind(g),),
+    same_dtype=False, stateful=True)
 ta_size_p = primitive("tensor_array_size", impl=lambda handle: np.int32(len(handle)),
                       shape_rule=lambda handle: Spec((), dtypes.int32), same_dtype=False,
                       stateful=True)
-ta_unstack_p = primitive("tensor_array_unstack", impl=lambda value: list(value),
-                         shape_rule=_variant_rule, same_dtype=False, stateful=True)
+ta_unstack_p = primitive(
+    "tensor_array_unstack", impl=lambda value: list(value), shape_rule=_variant_rule,
+    grad=lambda g, out, value: (ta_grad_stack_p.bind(g, value),), same_dtype=False,
+    stateful=True)
 
 
 class TensorArray:
@@ -768,7 +768,7 @@ class TensorArray:
                 self._element_shape.rank is not None) else shape
 
     def _attrs(self) -> dict:
-        return {"element_shape": self._element_shape.as_tuple(), "dtype": self._dtype._numpy}
+        return {"element_shape": self._element_shape.as_tuple(), "dtype": self._dtype}
 
     @property
     def dtype(self):
