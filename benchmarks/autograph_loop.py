@@ -12,25 +12,10 @@ Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/autograph_lo
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import numpy as np
+from common import blas_info, median_times  # noqa: E402 - benchmarks/ is on sys.path
 
 import eagerflow as tf
-
-
-def median_times(fns, repeats: int) -> list:
-    """Median seconds per call of each function, runs interleaved so machine load hits all."""
-    for fn in fns:
-        fn()
-    times = [[] for _ in fns]
-    for _ in range(repeats):
-        for fn, bucket in zip(fns, times):
-            start = time.perf_counter()
-            fn()
-            bucket.append(time.perf_counter() - start)
-    return [statistics.median(t) for t in times]
 
 
 def newton_sqrt(a):
@@ -58,6 +43,7 @@ def report(name: str, eager, compiled, repeats: int) -> None:
 
 
 def main() -> None:
+    print(f"BLAS: {blas_info()}")
     rng = np.random.default_rng(0)
     a = tf.constant(rng.uniform(1.0, 100.0, 1000).astype(np.float32))
     compiled_newton = tf.function(newton_sqrt)

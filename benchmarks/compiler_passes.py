@@ -11,28 +11,13 @@ Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/compiler_pas
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import numpy as np
+from common import blas_info, median_times  # noqa: E402 - benchmarks/ is on sys.path
 
 import eagerflow as tf
 from eagerflow.compiler.codegen import compile_graph
 from eagerflow.compiler.passes.dce import eliminate_dead_code
 from eagerflow.compiler.pipeline import optimize
-
-
-def median_times(fns, repeats: int) -> list:
-    """Median seconds per call of each function, runs interleaved so machine load hits all."""
-    for fn in fns:
-        fn()
-    times = [[] for _ in fns]
-    for _ in range(repeats):
-        for fn, bucket in zip(fns, times):
-            start = time.perf_counter()
-            fn()
-            bucket.append(time.perf_counter() - start)
-    return [statistics.median(t) for t in times]
 
 
 def chain(x):
@@ -71,6 +56,7 @@ def report(title: str, fns: dict, repeats: int) -> None:
 
 
 def main() -> None:
+    print(f"BLAS: {blas_info()}")
     rng = np.random.default_rng(0)
     x = rng.standard_normal((1000, 1000)).astype(np.float32)
     full, dce, graph, dce_graph = build(chain, tf.constant(x))

@@ -10,10 +10,9 @@ Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/conv_bench.p
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
+from common import blas_info, median_times  # noqa: E402 - benchmarks/ is on sys.path
 from numpy.lib.stride_tricks import as_strided
 
 import eagerflow as tf
@@ -32,30 +31,6 @@ def numpy_floor(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         n, h, wd, out)
 
 
-def median_times(fns, repeats: int) -> list:
-    """Median time of each function; runs are interleaved so that load from other
-    processes on the machine falls on all of them alike."""
-    for fn in fns:
-        fn()  # warm up (page faults, BLAS thread start)
-    times = [[] for _ in fns]
-    for _ in range(repeats):
-        for fn, record in zip(fns, times):
-            start = time.perf_counter()
-            fn()
-            record.append(time.perf_counter() - start)
-    return [statistics.median(record) for record in times]
-
-
-def blas_info() -> str:
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return "unknown (threadpoolctl is not installed)"
-    infos = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-    if not infos:
-        return "none reported"
-    return "; ".join(f"{i.get('internal_api')} {i.get('version')} ({i.get('num_threads')} "
-                     f"threads, {i.get('architecture')})" for i in infos)
 
 
 def main() -> None:

@@ -13,18 +13,10 @@ import sys
 import time
 
 import numpy as np
+from common import blas_info  # noqa: E402 - benchmarks/ is on sys.path
 
 EPOCHS = 5
 N, D = 60000, 784
-
-
-def blas_info() -> str:
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return "threadpoolctl not installed"
-    return "; ".join(f"{i.get('internal_api')} {i.get('version')} "
-                     f"threads={i.get('num_threads')}" for i in threadpool_info()) or "none"
 
 
 def pipeline(tf, x, parallel: bool):

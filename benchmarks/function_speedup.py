@@ -14,11 +14,9 @@ import sys
 import timeit
 
 import numpy as np
+from common import blas_info  # noqa: E402 - benchmarks/ is on sys.path
 
 import eagerflow as tf
-
-sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from op_overhead import blas_info  # noqa: E402
 
 
 def per_call_ms(fn, number: int, repeat: int = 7) -> float:

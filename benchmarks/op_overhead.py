@@ -12,6 +12,7 @@ import sys
 import timeit
 
 import numpy as np
+from common import blas_info  # noqa: E402 - benchmarks/ is on sys.path
 
 import eagerflow as tf
 
@@ -20,16 +21,6 @@ def per_call_us(statement, number: int, repeat: int = 7) -> float:
     times = timeit.repeat(statement, number=number, repeat=repeat)
     return statistics.median(times) / number * 1e6
 
-
-def blas_info() -> str:
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return "threadpoolctl not installed (pip install threadpoolctl)"
-    rows = [f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} "
-            f"threads={i.get('num_threads')}" for i in threadpool_info()
-            if i.get("user_api") == "blas"]
-    return "; ".join(rows) or "no BLAS found"
 
 
 def small_ops():

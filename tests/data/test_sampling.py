@@ -1,25 +1,11 @@
 """sampling.py: sample_from_datasets, choose_from_datasets."""
 
 
-import numpy as np
 
 import eagerflow as tf
+from tests.data.util import values
 
 Dataset = tf.data.Dataset
-
-
-def plain(v):
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    if isinstance(v, tuple):
-        return tuple(plain(x) for x in v)
-    if isinstance(v, dict):
-        return {k: plain(x) for k, x in v.items()}
-    return v.item() if isinstance(v, np.generic) else v
-
-
-def values(ds):
-    return [plain(v) for v in ds.as_numpy_iterator()]
 
 
 def test_sample_and_choose():

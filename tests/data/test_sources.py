@@ -10,20 +10,9 @@ import pytest
 
 import eagerflow as tf
 from eagerflow.core.spec import TensorSpec
+from tests.data.util import values
 
 Dataset = tf.data.Dataset
-
-
-def values(ds):
-    def plain(v):
-        if isinstance(v, np.ndarray):
-            return v.tolist()
-        if isinstance(v, tuple):
-            return tuple(plain(x) for x in v)
-        if isinstance(v, dict):
-            return {k: plain(x) for k, x in v.items()}
-        return v.item() if isinstance(v, np.generic) else v
-    return [plain(v) for v in ds.as_numpy_iterator()]
 
 
 def test_from_tensor_slices_kinds():
