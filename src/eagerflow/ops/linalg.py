@@ -680,85 +680,111 @@ def cholesky_solve(chol, rhs, name=None) -> Tensor:
 
 
 # --- diagonals and bands ----------------------------------------------------------------------
-def _diag_rule(x: Spec) -> Spec:
+def _diag_indices(rows: int, cols: int, k: int) -> tuple:
+    """Row and column indices of the k-th diagonal (k > 0 above the main one) of rows x cols."""
+    length = max(0, min(rows, cols - k) if k >= 0 else min(rows + k, cols))
+    index = np.arange(length)
+    return (index, index + k) if k >= 0 else (index - k, index)
+
+
+def _diag_sizes(n: int | None, k: int, num_rows: int, num_cols: int) -> tuple:
+    side = None if n is None else n + abs(k)
+    rows = num_rows if num_rows != -1 else side
+    cols = num_cols if num_cols != -1 else side
+    return rows, cols
+
+
+def _diag_rule(x: Spec, k, num_rows, num_cols, padding_value) -> Spec:
     if x.shape is None:
-        return x
+        return Spec(None, x.dtype)
     if not x.shape:
         raise InvalidArgumentError(None, None, "diag: input must be at least rank 1 "
                                                "[Op:MatrixDiagV3]")
-    return Spec(x.shape + (x.shape[-1],), x.dtype)
+    return Spec(x.shape[:-1] + _diag_sizes(x.shape[-1], k, num_rows, num_cols), x.dtype)
 
 
-def _diag_impl(x):
-    n = x.shape[-1]
-    out = np.zeros(x.shape + (n,), x.dtype)
-    index = np.arange(n)
-    out[..., index, index] = x
+def _diag_impl(x, k, num_rows, num_cols, padding_value):
+    rows, cols = _diag_sizes(x.shape[-1], k, num_rows, num_cols)
+    out = np.full(x.shape[:-1] + (rows, cols), padding_value, x.dtype)
+    r, c = _diag_indices(rows, cols, k)
+    if len(r) != x.shape[-1]:
+        raise InvalidArgumentError(None, None, f"diag: the diagonal has {x.shape[-1]} entries "
+                                   f"but diagonal {k} of a {rows}x{cols} matrix has {len(r)} "
+                                   f"[Op:MatrixDiagV3]")
+    out[..., r, c] = x
     return out
 
 
 diag_p = primitive("matrix_diag", impl=_diag_impl, shape_rule=_diag_rule,
-                   grad=lambda g, out, x: (diag_part(g),))
+                   grad=lambda g, out, x, k, num_rows, num_cols, padding_value: (
+                       diag_part(g, k=k),))
 
 
-def _diag_part_rule(x: Spec) -> Spec:
+def _diag_part_rule(x: Spec, k) -> Spec:
     if x.shape is None:
         return x
     if len(x.shape) < 2:
         raise InvalidArgumentError(None, None, f"diag_part: input must be at least rank 2, got "
                                                f"shape {list(x.shape)} [Op:MatrixDiagPartV3]")
     m, n = x.shape[-2:]
-    return Spec(x.shape[:-2] + (None if m is None or n is None else min(m, n),), x.dtype)
+    length = None if m is None or n is None else len(_diag_indices(m, n, k)[0])
+    return Spec(x.shape[:-2] + (length,), x.dtype)
 
 
-def _diag_part_impl(x):
-    _diag_part_rule(Spec(x.shape, None))
-    return np.diagonal(x, axis1=-2, axis2=-1).copy()
+def _diag_part_impl(x, k):
+    _diag_part_rule(Spec(x.shape, None), k)
+    r, c = _diag_indices(x.shape[-2], x.shape[-1], k)
+    return x[..., r, c]
 
 
 diag_part_p = primitive("matrix_diag_part", impl=_diag_part_impl, shape_rule=_diag_part_rule,
-                        grad=lambda g, out, x: (set_diag(zeros_like(x), g),))
+                        grad=lambda g, out, x, k: (set_diag(zeros_like(x), g, k=k),))
 
 
-def _set_diag_impl(x, diagonal):
+def _set_diag_impl(x, diagonal, k):
     out = x.copy()
-    n = min(x.shape[-2:])
-    if diagonal.shape != x.shape[:-2] + (n,):
+    r, c = _diag_indices(x.shape[-2], x.shape[-1], k)
+    if diagonal.shape != x.shape[:-2] + (len(r),):
         raise InvalidArgumentError(None, None, f"set_diag: diagonal shape "
-                                               f"{list(diagonal.shape)} does not fit input "
-                                               f"shape {list(x.shape)} [Op:MatrixSetDiagV3]")
-    index = np.arange(n)
-    out[..., index, index] = diagonal
+                                               f"{list(diagonal.shape)} does not fit diagonal "
+                                               f"{k} of input shape {list(x.shape)} "
+                                               f"[Op:MatrixSetDiagV3]")
+    out[..., r, c] = diagonal
     return out
 
 
 set_diag_p = primitive(
     "matrix_set_diag", impl=_set_diag_impl,
-    shape_rule=lambda x, diagonal: Spec(x.shape, x.dtype),
-    grad=lambda g, out, x, diagonal: (set_diag(g, zeros_like(diagonal)), diag_part(g)))
+    shape_rule=lambda x, diagonal, k: Spec(x.shape, x.dtype),
+    grad=lambda g, out, x, diagonal, k: (set_diag(g, zeros_like(diagonal), k=k),
+                                         diag_part(g, k=k)))
+
+
+def _single_k(k, op: str) -> int:
+    if isinstance(k, (tuple, list)) or (isinstance(k, Tensor) and k.shape.rank):
+        raise ValueError(f"{op}: a band of diagonals (k as a pair) is not supported; pass one "
+                         f"integer k (0: main diagonal, >0 above, <0 below).")
+    return int(k)
 
 
 def diag(diagonal, name="diag", k=0, num_rows=-1, num_cols=-1, padding_value=0,
          align="RIGHT_LEFT") -> Tensor:
-    """Batched diagonal matrices: [..., N] -> [..., N, N] with `diagonal` on the diagonal."""
-    if k != 0 or num_rows != -1 or num_cols != -1 or padding_value != 0:
-        raise NotImplementedError("tf.linalg.diag: only the main diagonal (k=0, default "
-                                  "num_rows/num_cols/padding_value) is supported.")
-    return diag_p.bind(_tensor(diagonal))
+    """Batched matrices with `diagonal` on their k-th diagonal: [..., N] -> [..., M, N'],
+    the rest `padding_value` (M = N' = N + |k| unless num_rows / num_cols say otherwise)."""
+    diagonal = _tensor(diagonal)
+    return diag_p.bind(diagonal, k=_single_k(k, "diag"), num_rows=int(num_rows),
+                       num_cols=int(num_cols),
+                       padding_value=np.asarray(padding_value, diagonal.dtype._numpy).item())
 
 
 def diag_part(input, name="diag_part", k=0, padding_value=0, align="RIGHT_LEFT") -> Tensor:
-    """The main diagonal of each matrix: [..., M, N] -> [..., min(M, N)]."""
-    if k != 0:
-        raise NotImplementedError("tf.linalg.diag_part: only k=0 is supported.")
-    return diag_part_p.bind(_tensor(input))
+    """The k-th diagonal of each matrix: [..., M, N] -> [..., L]."""
+    return diag_part_p.bind(_tensor(input), k=_single_k(k, "diag_part"))
 
 
 def set_diag(input, diagonal, name="set_diag", k=0, align="RIGHT_LEFT") -> Tensor:
-    """`input` with the main diagonal of each matrix replaced by `diagonal`."""
-    if k != 0:
-        raise NotImplementedError("tf.linalg.set_diag: only k=0 is supported.")
-    return set_diag_p.bind(input, diagonal)
+    """`input` with the k-th diagonal of each matrix replaced by `diagonal`."""
+    return set_diag_p.bind(input, diagonal, k=_single_k(k, "set_diag"))
 
 
 def _band_impl(x, num_lower, num_upper):
