@@ -134,3 +134,26 @@ def test_jacobian_and_batch_jacobian():
     batch = tape.batch_jacobian(y, x)
     assert batch.shape == (2, 2, 2)
     np.testing.assert_allclose(batch.numpy(), np.stack([np.diag(2 * r) for r in x.numpy()]))
+
+
+def test_gradients_no_source_needs_are_not_computed():
+    """matmul and conv skip the gradient of an input no source depends on (the data)."""
+    w = tf.Variable(np.ones((3, 2), np.float32))
+
+    @tf.function
+    def step(x):
+        with tf.GradientTape() as tape:
+            y = tf.reduce_sum(tf.matmul(x, w))
+        return tape.gradient(y, w)
+
+    concrete = step.get_concrete_function(tf.TensorSpec([4, 3], tf.float32))
+    matmuls = [n for n in concrete.graph.nodes if n.op.name == "matmul"]
+    assert len(matmuls) == 2  # forward, and dW; no dX
+    np.testing.assert_allclose(step(tf.ones([4, 3])).numpy(), np.full((3, 2), 4.0))
+    x = tf.constant(np.ones((4, 3), np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(tf.matmul(x, w))
+    gx, gw = tape.gradient(y, [x, w])
+    np.testing.assert_allclose(gx.numpy(), np.full((4, 3), 2.0))
+    np.testing.assert_allclose(gw.numpy(), np.full((3, 2), 4.0))

@@ -305,6 +305,8 @@ def backward(records: list, targets: list, sources: list, target_grads: list | N
         for o in outputs:
             if id(o) not in source_ids:
                 grads.pop(id(o), None)
+        if getattr(prim, "grad_takes_needed", False):
+            attrs = dict(attrs, needed=tuple(id(x) in reachable for x in inputs))
         if prim.multiple_results:
             g = tuple(zeros_like(o) if og is None else og for o, og in zip(outputs, out_grads))
             input_grads = prim.grad(g, outputs, *inputs, **attrs)

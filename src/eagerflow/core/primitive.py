@@ -9,6 +9,7 @@ graph being traced, and, when a tape is recording, record the op.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -52,7 +53,9 @@ class Primitive:
             must accept `None` dims and compute nothing.
         grad: `grad(g, out, *inputs, **attrs)` -> one gradient per input (None
             where not differentiable), written with eagerflow ops. `g` and `out`
-            are tuples when `multiple_results`. None: not differentiable.
+            are tuples when `multiple_results`. None: not differentiable. A rule
+            with a `needed` keyword gets one bool per input and may return None
+            where it is False.
         same_dtype: all tensor inputs must share one dtype (Python values take it).
         dtypes: the NumPy dtypes the first input may have (None: any).
         elementwise, commutative: traits for the passes.
@@ -63,7 +66,7 @@ class Primitive:
 
     __slots__ = ("name", "impl", "shape_rule", "grad", "same_dtype", "dtypes",
                  "multiple_results", "elementwise", "commutative", "stateful", "side_effect",
-                 "random", "bind", "emit", "replay", "__weakref__")
+                 "random", "bind", "emit", "replay", "grad_takes_needed", "__weakref__")
 
     def __init__(self, name: str, impl: Callable, shape_rule: Callable, grad: Callable | None,
                  *, same_dtype: bool = True, dtypes=None, multiple_results: bool = False,
@@ -82,6 +85,9 @@ class Primitive:
         self.side_effect = side_effect
         self.random = random
         self.bind = _make_bind(self)
+        # A gradient rule may take `needed` (one bool per input) and skip the gradients no
+        # source depends on, e.g. matmul's gradient for a batch of input data.
+        self.grad_takes_needed = grad is not None and "needed" in _parameters(grad)
         # Set by ops that generate their own code (control flow) or replay their sub-graphs.
         self.emit = None
         self.replay = None
@@ -107,6 +113,13 @@ class Primitive:
                 None, None,
                 f"Value for attr 'T' of {dtypes[0].name} is not in the list of allowed values "
                 f"for op {self.name}: {allowed}. [Op:{self.name}]")
+
+
+def _parameters(function) -> tuple:
+    try:
+        return tuple(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return ()
 
 
 def primitive(name: str, impl: Callable, shape_rule: Callable, grad: Callable | None = None,

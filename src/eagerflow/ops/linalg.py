@@ -138,43 +138,60 @@ def _matmul_impl(a, b, transpose_a, transpose_b, adjoint_a, adjoint_b):
         raise
 
 
-def _matmul_grad(g, out, a, b, transpose_a, transpose_b, adjoint_a, adjoint_b):
+def _matmul_grad(g, out, a, b, transpose_a, transpose_b, adjoint_a, adjoint_b,
+                 needed=(True, True)):
     if a.dtype.is_complex:
-        return _matmul_grad_general(g, a, b, transpose_a, transpose_b, adjoint_a, adjoint_b)
-    # Real dtypes: C = op(A) op(B); each case is one matmul with transpose flags.
+        return _matmul_grad_general(g, a, b, transpose_a, transpose_b, adjoint_a, adjoint_b,
+                                    needed)
+    # Real dtypes: C = op(A) op(B); each side is one matmul with transpose flags, computed
+    # only when some source needs it (the input data of a layer usually does not).
+    need_a, need_b = needed
     a_shape, g_shape = a._shape_tuple(), g._shape_tuple()
     if (not transpose_a and b.ndim == 2 and a_shape is not None and len(a_shape) > 2
             and a_shape[-1] is not None and g_shape is not None and g_shape[-1] is not None):
         # [..., m, k] @ [k, n]: dB is one matmul over the flattened batch, not a batch of
         # matmuls summed afterwards.
-        a2 = _array.reshape(a, [-1, a_shape[-1]])
-        g2 = _array.reshape(g, [-1, g_shape[-1]])
-        gb = _mm(g2, a2, True, False) if transpose_b else _mm(a2, g2, True, False)
-        ga = _mm(g, b, False, False) if transpose_b else _mm(g, b, False, True)
-        return unbroadcast(ga, a), gb
+        gb = None
+        if need_b:
+            a2 = _array.reshape(a, [-1, a_shape[-1]])
+            g2 = _array.reshape(g, [-1, g_shape[-1]])
+            gb = _mm(g2, a2, True, False) if transpose_b else _mm(a2, g2, True, False)
+        ga = None
+        if need_a:
+            ga = unbroadcast(_mm(g, b, False, False) if transpose_b else _mm(g, b, False, True),
+                             a)
+        return ga, gb
     if not transpose_a and not transpose_b:
-        ga, gb = _mm(g, b, False, True), _mm(a, g, True, False)
+        ga = need_a and _mm(g, b, False, True)
+        gb = need_b and _mm(a, g, True, False)
     elif transpose_a and not transpose_b:
-        ga, gb = _mm(b, g, False, True), _mm(a, g, False, False)
+        ga = need_a and _mm(b, g, False, True)
+        gb = need_b and _mm(a, g, False, False)
     elif not transpose_a and transpose_b:
-        ga, gb = _mm(g, b, False, False), _mm(g, a, True, False)
+        ga = need_a and _mm(g, b, False, False)
+        gb = need_b and _mm(g, a, True, False)
     else:
-        ga, gb = _mm(b, g, True, True), _mm(g, a, True, True)
-    return unbroadcast(ga, a), unbroadcast(gb, b)
+        ga = need_a and _mm(b, g, True, True)
+        gb = need_b and _mm(g, a, True, True)
+    return (unbroadcast(ga, a) if need_a else None, unbroadcast(gb, b) if need_b else None)
 
 
-def _matmul_grad_general(g, a, b, transpose_a, transpose_b, adjoint_a, adjoint_b):
+def _matmul_grad_general(g, a, b, transpose_a, transpose_b, adjoint_a, adjoint_b,
+                         needed=(True, True)):
     """C = op_a(A) op_b(B): dop_a = g op_b(B)^H, dop_b = op_a(A)^H g, then op undone."""
     def apply(x, transpose, conj):
         return matrix_transpose(x, conjugate=conj) if transpose or conj else x
 
-    op_a = apply(a, transpose_a or adjoint_a, adjoint_a)
-    op_b = apply(b, transpose_b or adjoint_b, adjoint_b)
-    d_a = _mm(g, adjoint(op_b), False, False)
-    d_b = _mm(adjoint(op_a), g, False, False)
-    ga = apply(d_a, transpose_a or adjoint_a, adjoint_a)
-    gb = apply(d_b, transpose_b or adjoint_b, adjoint_b)
-    return unbroadcast(ga, a), unbroadcast(gb, b)
+    ga = gb = None
+    if needed[0]:
+        op_b = apply(b, transpose_b or adjoint_b, adjoint_b)
+        d_a = _mm(g, adjoint(op_b), False, False)
+        ga = unbroadcast(apply(d_a, transpose_a or adjoint_a, adjoint_a), a)
+    if needed[1]:
+        op_a = apply(a, transpose_a or adjoint_a, adjoint_a)
+        d_b = _mm(adjoint(op_a), g, False, False)
+        gb = unbroadcast(apply(d_b, transpose_b or adjoint_b, adjoint_b), b)
+    return ga, gb
 
 
 matmul_p = primitive("matmul", impl=_matmul_impl, shape_rule=_matmul_rule, grad=_matmul_grad,

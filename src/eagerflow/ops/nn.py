@@ -900,9 +900,9 @@ def _conv_triple(name, fwd, bi, bf, depthwise):
     """Register forward, backprop_input and backprop_filter primitives wired to each other."""
     prims = {}
 
-    def fwd_grad(g, y, x, w, **attrs):
-        return (prims["bi"].bind(g, w, x, shape=None, **attrs),
-                prims["bf"].bind(x, g, w, shape=None, **attrs))
+    def fwd_grad(g, y, x, w, needed=(True, True), **attrs):
+        return (prims["bi"].bind(g, w, x, shape=None, **attrs) if needed[0] else None,
+                prims["bf"].bind(x, g, w, shape=None, **attrs) if needed[1] else None)
 
     def bi_grad(gx, out, g, w, *donor, shape, **attrs):
         # bi is bilinear in (g, w): its adjoints are the forward conv and backprop_filter.
