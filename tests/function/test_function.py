@@ -285,3 +285,21 @@ def test_variable_slice_assign_and_read_inside_function():
     with pytest.raises(tf.errors.InvalidArgumentError, match="does not match"):
         tf.function(lambda: v[0].assign([1.0, 2.0, 3.0]))()
     np.testing.assert_allclose(v.numpy(), [[5.0, 6.0], [3.0, 9.0]])
+
+
+def test_gradient_of_eager_call_with_variable_argument_and_capture():
+    scale = tf.Variable(3.0)
+
+    @tf.function
+    def loss(v, x):
+        return tf.reduce_sum(v * v * x * scale)
+
+    a, b = tf.Variable([1.0, 2.0]), tf.Variable([3.0, 4.0])
+    x = tf.constant([1.0, 1.0])
+    for v in (a, b):  # one trace for both: variables key by dtype and shape
+        with tf.GradientTape() as tape:
+            y = loss(v, x)
+        gv, gs = tape.gradient(y, [v, scale])
+        np.testing.assert_allclose(gv.numpy(), 2 * v.numpy() * 3.0)
+        np.testing.assert_allclose(float(gs), float(np.sum(v.numpy() ** 2)))
+    assert loss.experimental_get_tracing_count() == 1

@@ -30,7 +30,7 @@ from eagerflow.core.tensor import EagerTensor, Tensor, constant_array, wrap
 from eagerflow.core.variable import Variable
 from eagerflow.graph.builder import GraphBuilder, tracing
 from eagerflow.graph.interpreter import replay, run_arrays
-from eagerflow.graph.ir import Graph
+from eagerflow.graph.ir import PLACEHOLDER, Graph
 
 __all__ = ["function", "Function", "ConcreteFunction", "run_functions_eagerly",
            "functions_run_eagerly"]
@@ -181,8 +181,12 @@ class ConcreteFunction:
         self._input_structure = input_structure
         self._output_structure = output_structure
         self._symbolic_inputs = symbolic_inputs
-        self._read_variables = [v for v in builder.read_variables.values()]
-        self._variable_inputs = {id(v) for v in builder.variable_handles.values()}
+        self._read_variables = list(builder.read_variables.values())
+        # Variables the graph captured (not passed as arguments): extra inputs of the
+        # gradient of an eager call.
+        self._captured_variables = [
+            v for v in self._read_variables
+            if builder.variable_handles[id(v)].node.op is not PLACEHOLDER]
         self._call_op = _FunctionCall(self)
         self._backward_function = None
 
@@ -252,14 +256,7 @@ class ConcreteFunction:
             else:  # a caller's NumPy array: copied, so no output or variable aliases it
                 arrays.append(np.array(leaf, copy=True) if isinstance(leaf, np.ndarray)
                               else constant_array(leaf, None))
-        try:
-            results = self._compiled(*arrays)
-        except OpError:
-            raise
-        except Exception:
-            run_arrays(self.optimized_graph, arrays)  # raises the op's error with its line
-            raise
-        outputs = [wrap(r) for r in results]
+        outputs = [wrap(r) for r in self._call_arrays(arrays)]
         if not state.plain and state.local.tapes:
             self._record(leaves, outputs)
         return self._pack(outputs)
@@ -286,14 +283,13 @@ class ConcreteFunction:
         for kind, leaf in zip(self._input_kinds, leaves):
             inputs.append(leaf if kind == "variable" or isinstance(leaf, EagerTensor)
                           else wrap(np.asarray(leaf)))
-        captured = [v for v in self._read_variables if id(v) not in
-                    {id(x) for x in leaves if isinstance(x, Variable)}]
         for tape in state.local.tapes:
             if tape._watch_accessed_variables:
                 for variable in self._read_variables:
                     if variable.trainable:
                         tape._watch_variable(variable)
-            tape._record_operation(self._call_op, inputs + captured, tuple(outputs), {})
+            tape._record_operation(self._call_op, inputs + self._captured_variables,
+                                   tuple(outputs), {})
 
     def _backward(self):
         """A tf.function computing input and variable gradients from output cotangents.
@@ -303,17 +299,15 @@ class ConcreteFunction:
         """
         if self._backward_function is None:
             graph = self.graph
-            count = len(self._input_kinds)
-            input_is_variable = [k == "variable" for k in self._input_kinds]
+            count = len(self._input_kinds) + len(self._captured_variables)
 
             def backward(*flat):
-                inputs, cotangents = list(flat[:count + len(self._captured_for_backward())]), \
-                    list(flat[count + len(self._captured_for_backward()):])
+                inputs, cotangents = list(flat[:count]), list(flat[count:])
                 with GradientTape(watch_accessed_variables=False) as tape:
                     for x in inputs:
                         if isinstance(x, Variable) or x.dtype.is_floating or x.dtype.is_complex:
                             tape.watch(x)
-                    outs = replay(graph, inputs[:count])
+                    outs = replay(graph, inputs[:len(self._input_kinds)])
                 targets, seeds = [], []
                 for out, g in zip([o for o in outs if o is not None], cotangents):
                     if out.dtype.is_floating or out.dtype.is_complex:
@@ -323,13 +317,9 @@ class ConcreteFunction:
                     return [None] * len(inputs)
                 return tape.gradient(targets, inputs, output_gradients=seeds)
 
-            del input_is_variable
             self._backward_function = Function(backward, name=f"{graph.name}_backward",
                                                autograph=False)
         return self._backward_function
-
-    def _captured_for_backward(self) -> list:
-        return [v for v in self._read_variables if id(v) not in self._variable_inputs]
 
 
 def _shape_text(shape) -> str:
