@@ -65,3 +65,11 @@ def test_wrapped_function_parsed_from_its_own_source():
     wrapped = _decorate(plain)
     node, _ = parser.parse_function(inspect.unwrap(wrapped))
     assert node.name == "plain"
+
+
+def test_lambdas_sharing_a_line_are_told_apart():
+    import eagerflow as tf
+
+    ops = [lambda x: x + 1.0, lambda x: x * 2.0, lambda x: x - 3.0]
+    for op, expected in zip(ops, (2.0, 2.0, -2.0)):
+        assert float(tf.function(op)(tf.constant(1.0))) == expected

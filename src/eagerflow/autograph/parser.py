@@ -33,6 +33,21 @@ def _lambda_parameters(node: ast.Lambda) -> list:
     return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
+def _by_columns(candidates: list, code):
+    """The lambda whose text holds the columns the code's instructions come from (several
+    lambdas with the same parameters can share a line: `[lambda x: x + 1, lambda x: x * 2]`)."""
+    if len(candidates) == 1:
+        return candidates[0]
+    columns = [(line, column) for line, _, column, end in code.co_positions()
+               if line is not None and column is not None and end is not None and end > column]
+
+    def holds(node) -> bool:
+        start, end = (node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset)
+        return all(start <= position < end for position in columns)
+
+    return next((node for node in candidates if holds(node)), candidates[0])
+
+
 def _find_lambda(function, lines: list, first_line: int):
     code = function.__code__
     expected = list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
@@ -55,7 +70,7 @@ def _find_lambda(function, lines: list, first_line: int):
                           and n.lineno == code.co_firstlineno
                           and _lambda_parameters(n) == expected]
             if candidates:
-                return candidates[0]
+                return _by_columns(candidates, code)
     raise SourceError(f"could not find the source of the lambda at line {code.co_firstlineno}")
 
 
