@@ -80,3 +80,22 @@ def test_matmul_bias_relu_chain_equals_eager():
     for e, c in zip(layer(x), tf.function(layer)(x)):
         np.testing.assert_array_equal(c.numpy(), e.numpy())
     np.testing.assert_array_equal(w.numpy(), before)
+
+
+def gradients(program, x, y):
+    with tf.GradientTape() as tape:
+        tape.watch([x, y])
+        total = tf.add_n([tf.reduce_sum(v) for v in run(program, x, y)])
+    return tape.gradient(total, [x, y], unconnected_gradients="zero")
+
+
+@settings(max_examples=40, deadline=None)
+@given(programs(), st.sampled_from([(3, 4), (1, 4), (4,)]))
+def test_compiled_gradients_equal_eager(program, y_shape):
+    rng = np.random.default_rng(1)
+    x = tf.constant(rng.standard_normal((3, 4)).astype(np.float32))
+    y = tf.constant(rng.standard_normal(y_shape).astype(np.float32))
+    eager = gradients(program, x, y)
+    compiled = tf.function(lambda a, b: gradients(program, a, b))(x, y)
+    for e, c in zip(eager, compiled):
+        np.testing.assert_allclose(c.numpy(), e.numpy(), rtol=1e-6, atol=1e-6)

@@ -125,6 +125,9 @@ CASES = [
            (np.array([1, 3, 3, 2, 3], np.float32),),
            lambda x: [np.array([3, 3, 3], np.float32), np.array([1, 2, 4], np.int32)], grad=()),
     # add_n
+    OpCase("add_n_scalars", lambda a, b, c: tf.add_n([a, b, c]),
+           (np.array(1.5, np.float32), np.array(2.0, np.float32), np.array(-0.5, np.float32)),
+           lambda a, b, c: a + b + c),
     OpCase("add_n", lambda a, b, c: tf.add_n([a, b, c]), (X34, f32(3, 4), f32(3, 4)),
            lambda a, b, c: a + b + c, order=2),
     # segments

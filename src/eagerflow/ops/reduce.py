@@ -668,8 +668,8 @@ def _add_n_impl(*xs):
     if any(x.shape != shape for x in xs):
         raise InvalidArgumentError(None, None, f"add_n: all inputs must have the same shape, "
                                                f"got {[list(x.shape) for x in xs]} [Op:AddN]")
-    out = np.add(xs[0], xs[1]) if len(xs) > 1 else np.array(xs[0], copy=True)
-    for x in xs[2:]:
+    out = np.array(xs[0], copy=True)  # an ndarray even for rank 0 (NumPy scalars are not)
+    for x in xs[1:]:
         np.add(out, x, out=out)
     return out
 
