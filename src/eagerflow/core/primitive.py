@@ -40,6 +40,8 @@ class Spec(NamedTuple):
 REGISTRY: dict[str, Primitive] = {}
 
 _new = object.__new__
+_ndarray = np.ndarray
+_asarray = np.asarray
 
 
 class Primitive:
@@ -191,6 +193,8 @@ def _make_bind(prim: Primitive):
                 raise op_error(prim, exc, arrays) from None
             if multiple:
                 return tuple([wrap(o) for o in out])
+            if type(out) is not _ndarray:  # NumPy gives scalars for rank 0: keep arrays, so
+                out = _asarray(out)         # kernels may always write in place (out=)
             tensor = _new(EagerTensor)
             tensor._value = out
             return tensor

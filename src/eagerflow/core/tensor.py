@@ -209,9 +209,9 @@ def _numpy_text(value, how) -> str:
 
 
 def wrap(array) -> EagerTensor:
-    """An EagerTensor around `array` (no copy)."""
+    """An EagerTensor around `array` (no copy; a NumPy scalar becomes a 0-d array)."""
     tensor = _new_eager(EagerTensor)
-    tensor._value = array
+    tensor._value = array if type(array) is np.ndarray else np.asarray(array)
     return tensor
 
 
