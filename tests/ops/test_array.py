@@ -322,6 +322,19 @@ def test_getitem_matches_numpy(shape_index):
 
 @settings(max_examples=60, deadline=None)
 @given(shapes_and_indices())
+def test_getitem_traced_with_unknown_dims_matches_numpy(shape_index):
+    shape, index = shape_index
+    x = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    sliced = tf.function(lambda t: t[index], autograph=False)
+    concrete = sliced.get_concrete_function(tf.TensorSpec([None] * len(shape), tf.float32))
+    static = concrete.outputs[0].shape
+    got = concrete(tf.constant(x))
+    np.testing.assert_array_equal(got.numpy(), x[index])
+    assert static.rank == x[index].ndim and static.is_compatible_with(x[index].shape)
+
+
+@settings(max_examples=60, deadline=None)
+@given(shapes_and_indices())
 def test_getitem_gradient_is_scatter_of_ones(shape_index):
     shape, index = shape_index
     x = tf.constant(np.asarray(np.random.RandomState(0).randn(*shape), np.float32))
