@@ -156,6 +156,8 @@ def _make_bind(prim: Primitive):
     impl = prim.impl
     same_dtype = prim.same_dtype
     multiple = prim.multiple_results
+    allowed = prim.dtypes
+    accepted = [None]  # the last first-input dtype that passed `allowed` (dtypes are singletons)
 
     def bind(*inputs, **attrs):
         if state.plain:
@@ -183,10 +185,12 @@ def _make_bind(prim: Primitive):
                 arrays = (inputs[0]._value,)
             else:
                 arrays = eager_arrays(prim, inputs)
-            if prim.dtypes is not None and arrays and arrays[0].dtype not in prim.dtypes:
-                prim.check_dtypes([NUMPY_TO_DTYPE[arrays[0].dtype]])
+            if allowed is not None and arrays and arrays[0].dtype is not accepted[0]:
+                if arrays[0].dtype not in allowed:
+                    prim.check_dtypes([NUMPY_TO_DTYPE[arrays[0].dtype]])
+                accepted[0] = arrays[0].dtype
             try:
-                out = impl(*arrays, **attrs)
+                out = impl(*arrays, **attrs) if attrs else impl(*arrays)
             except OpError:
                 raise
             except Exception as exc:
