@@ -30,6 +30,7 @@ def small_ops():
     a, b, c, m = (tf.constant(x) for x in (a_np, b_np, c_np, m_np))
     return [
         ("add 8x8", lambda: tf.add(a, b), lambda: np.add(a_np, b_np), 200_000),
+        ("a + b 8x8 (operator)", lambda: a + b, lambda: a_np + b_np, 200_000),
         ("a*b+c 8x8", lambda: a * b + c, lambda: a_np * b_np + c_np, 100_000),
         ("matmul 64x64", lambda: tf.matmul(m, m), lambda: np.matmul(m_np, m_np), 20_000),
         ("slice x[1:5, ::2]", lambda: a[1:5, ::2], lambda: a_np[1:5, ::2], 100_000),
