@@ -23,6 +23,7 @@ from eagerflow.graph.builder import init_scope
 from eagerflow.ops.array import *
 from eagerflow.ops.control_flow import *
 from eagerflow.ops.debugging import *
+from eagerflow.ops.indexing import *
 from eagerflow.ops.linalg import *
 from eagerflow.ops.math import *
 from eagerflow.ops.nn import *

@@ -1,16 +1,15 @@
-"""Array ops: harness cases (values, shape rules, gradients), indexing against NumPy
-(property-based), TF's errors and dtype rules, and variable slice assignment / scatters."""
+"""Array ops: harness cases (values, shape rules, gradients) for the array and indexing
+families, TF's errors and dtype rules, and variable slice assignment / scatters."""
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import eagerflow as tf
 from eagerflow.core.context import state
 from eagerflow.core.primitive import Spec
 from eagerflow.core.tensor import wrap
 from eagerflow.ops import array as array_ops
+from eagerflow.ops import indexing as indexing_ops
 from eagerflow.ops import namespace
 from tests.harness import OpCase, check_case, check_gradients, run_with_shape_checks
 
@@ -282,119 +281,6 @@ def test_dynamic_shape_op(case):
     check_gradients(case)
 
 
-# --- indexing against NumPy (property-based) -------------------------------------------------
-def _index_item(n):
-    bound = st.one_of(st.none(), st.integers(-6, 6))
-    step = st.one_of(st.none(), st.integers(-3, 3).filter(lambda k: k != 0))
-    return st.one_of(st.integers(-n, n - 1), st.builds(slice, bound, bound, step))
-
-
-@st.composite
-def shapes_and_indices(draw):
-    """A shape and an index tuple of ints, slices (any steps), at most one `...` and newaxes."""
-    shape = tuple(draw(st.lists(st.integers(1, 4), max_size=4)))
-    rank = len(shape)
-    count = draw(st.integers(0, rank))
-    ellipsis = draw(st.booleans())
-    head = draw(st.integers(0, count)) if ellipsis else count
-    dims = list(range(head)) + list(range(rank - (count - head), rank))
-    items = [draw(_index_item(shape[d])) for d in dims]
-    if ellipsis:
-        items.insert(head, Ellipsis)
-    for _ in range(draw(st.integers(0, 2))):
-        items.insert(draw(st.integers(0, len(items))), None)
-    return shape, tuple(items)
-
-
-@settings(max_examples=150, deadline=None)
-@given(shapes_and_indices())
-def test_getitem_matches_numpy(shape_index):
-    shape, index = shape_index
-    x = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
-    expected = x[index]
-    got = tf.constant(x)[index]
-    assert got.shape == expected.shape
-    np.testing.assert_array_equal(got.numpy(), expected)
-    # the shape rule, with known and with unknown dims, agrees with the kernel
-    checked = run_with_shape_checks(lambda t: t[index], tf.constant(x))
-    np.testing.assert_array_equal(checked.numpy(), expected)
-
-
-@settings(max_examples=60, deadline=None)
-@given(shapes_and_indices())
-def test_getitem_traced_with_unknown_dims_matches_numpy(shape_index):
-    shape, index = shape_index
-    x = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
-    sliced = tf.function(lambda t: t[index], autograph=False)
-    concrete = sliced.get_concrete_function(tf.TensorSpec([None] * len(shape), tf.float32))
-    static = concrete.outputs[0].shape
-    got = concrete(tf.constant(x))
-    np.testing.assert_array_equal(got.numpy(), x[index])
-    assert static.rank == x[index].ndim and static.is_compatible_with(x[index].shape)
-
-
-@settings(max_examples=60, deadline=None)
-@given(shapes_and_indices())
-def test_getitem_gradient_is_scatter_of_ones(shape_index):
-    shape, index = shape_index
-    x = tf.constant(np.asarray(np.random.RandomState(0).randn(*shape), np.float32))
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = tf.reduce_sum(x[index])
-    grad = tape.gradient(y, x)
-    expected = np.zeros(shape, np.float32)
-    expected[index] = 1.0  # basic indexing never repeats a position
-    np.testing.assert_array_equal(grad.numpy(), expected)
-
-
-def test_getitem_second_order_and_variable_gradient():
-    v = tf.Variable([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-    with tf.GradientTape() as outer:
-        with tf.GradientTape() as inner:
-            y = tf.reduce_sum(v[:, 1:] ** 3)
-        g = inner.gradient(y, v)
-    h = outer.gradient(g, v)
-    np.testing.assert_allclose(g.numpy(), [[0, 12, 27], [0, 75, 108]])
-    np.testing.assert_allclose(h.numpy(), [[0, 12, 18], [0, 30, 36]])
-
-
-def test_getitem_errors():
-    x = tf.constant([[1, 2, 3], [4, 5, 6]])
-    with pytest.raises(TypeError, match=r"Only integers, slices \(`:`\), ellipsis \(`\.\.\.`\), "
-                                        r"tf.newaxis \(`None`\) and scalar tf.int32/tf.int64 "
-                                        r"tensors are valid indices"):
-        x[[[0, 1]]]
-    with pytest.raises(TypeError, match="valid indices"):
-        x[1.5]
-    with pytest.raises(TypeError, match="valid indices"):
-        x[tf.constant([0, 1])]
-    with pytest.raises(TypeError, match="valid indices"):
-        x[tf.constant(1.0)]
-    with pytest.raises(tf.errors.InvalidArgumentError, match="slice index 2 of dimension 0 out of "
-                                                            "bounds"):
-        x[2]
-    with pytest.raises(tf.errors.InvalidArgumentError, match="slice index -4 of dimension 1"):
-        x[0, -4]
-    with pytest.raises(tf.errors.InvalidArgumentError, match="Index out of range using input dim"):
-        x[0, 0, 0]
-    with pytest.raises(ValueError, match="Multiple ellipses"):
-        x[..., ...]
-    with pytest.raises(tf.errors.InvalidArgumentError, match="must be non-zero"):
-        x[::0]
-
-
-def test_getitem_tf_forms():
-    x = tf.reshape(tf.range(12), [3, 4])
-    # a top-level list is a tuple of indices in TF, and scalar int tensors / numpy ints work
-    assert int(x[[1, 2]]) == 6
-    assert int(x[tf.constant(2, tf.int64), np.int64(-1)]) == 11
-    assert x[tf.newaxis].shape == [1, 3, 4]
-    np.testing.assert_array_equal(x[::-2, 3].numpy(), [11, 3])
-    np.testing.assert_array_equal(x[np.array([True, False, True])].numpy()[:, 0], [0, 8])
-    assert x[5:7].shape == [0, 4]
-    assert isinstance(x[0], tf.Tensor)
-
-
 # --- errors -----------------------------------------------------------------------------------
 def test_layout_errors():
     x = tf.zeros([2, 3])
@@ -431,36 +317,6 @@ def test_layout_errors():
     with pytest.raises(tf.errors.InvalidArgumentError, match="Shape of tensor x \\[2, 3\\] is not "
                                                             "compatible with expected shape"):
         tf.ensure_shape(x, [2, 4])
-
-
-def test_gather_scatter_errors():
-    p = tf.zeros([3, 2])
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"indices\[1\] = 3 is not in \[0, "):
-        tf.gather(p, [0, 3])
-    with pytest.raises(tf.errors.InvalidArgumentError, match="is not in"):
-        tf.gather(p, [-1])  # TF does not wrap negative indices
-    with pytest.raises(TypeError, match="int32, int64"):
-        tf.gather(p, [0.0])
-    with pytest.raises(tf.errors.InvalidArgumentError, match="does not index into param shape"):
-        tf.gather_nd(p, [[3, 0]])
-    with pytest.raises(tf.errors.InvalidArgumentError, match="must match"):
-        tf.scatter_nd([[0], [1]], [1.0, 2.0, 3.0], [4])
-    with pytest.raises(tf.errors.InvalidArgumentError, match="does not index into"):
-        tf.tensor_scatter_nd_update(p, [[5]], [[1.0, 2.0]])
-    with pytest.raises(ValueError, match="both be non-None"):
-        tf.where(tf.constant([True]), 1.0)
-    with pytest.raises(tf.errors.InvalidArgumentError, match="int32"):
-        tf.where(tf.constant([True]), tf.constant([1.0]), tf.constant([1]))
-    with pytest.raises(ValueError, match="incompatible"):
-        tf.boolean_mask(p, [True, False])
-    with pytest.raises(ValueError, match="mask cannot be scalar"):
-        tf.boolean_mask(p, True)
-    with pytest.raises(tf.errors.InvalidArgumentError, match="delta != 0"):
-        tf.range(0, 5, 0)
-    with pytest.raises(tf.errors.InvalidArgumentError, match="start <= limit"):
-        tf.range(5, 0)
-    with pytest.raises(tf.errors.InvalidArgumentError, match="clip bounds"):
-        tf.clip_by_value(tf.zeros([2]), tf.zeros([3, 2]), 1.0)
 
 
 # --- dtypes and edge cases -----------------------------------------------------------------
@@ -553,22 +409,22 @@ def test_namespaces():
 # --- traced-style shape rules with unknown dims ----------------------------------------------
 def test_rules_with_unknown_dims():
     f32_ = tf.float32
-    assert array_ops._strided_slice_rule(
+    assert indexing_ops._strided_slice_rule(
         Spec((None, 5), f32_), spec=(("slice", 1, None, 2), ("int", -1))).shape == (None,)
-    assert array_ops._strided_slice_rule(
+    assert indexing_ops._strided_slice_rule(
         Spec((4, 5), f32_), spec=(("slice", 1, None, 2), ("new",))).shape == (2, 1, 5)
-    assert array_ops._strided_slice_rule(Spec(None, f32_), spec=(("int", 0),)).shape is None
+    assert indexing_ops._strided_slice_rule(Spec(None, f32_), spec=(("int", 0),)).shape is None
     assert array_ops._concat_shape([(None, 3), (2, None)], 0) == (None, 3)
     assert array_ops._concat_shape([(1, 3), (2, None)], 0) == (3, 3)
     assert array_ops._tile_rule(Spec((None, 2), f32_), multiples=(2, 3)).shape == (None, 6)
     specs = array_ops._split_rule(Spec((None, 6), f32_), sizes=(1, -1), num=None, axis=1)
     assert [s.shape for s in specs] == [(None, 1), (None, 5)]
-    assert array_ops._gather_rule(Spec((None, 4), f32_), Spec((2, None), tf.int32), axis=1,
+    assert indexing_ops._gather_rule(Spec((None, 4), f32_), Spec((2, None), tf.int32), axis=1,
                                   batch_dims=0).shape == (None, 2, None)
     assert array_ops._ensure_shape_rule(Spec((None, None), f32_), shape=(2, None)).shape == \
         (2, None)
     with pytest.raises(tf.errors.InvalidArgumentError):
-        array_ops._strided_slice_rule(Spec((3,), f32_), spec=(("int", 3),))
+        indexing_ops._strided_slice_rule(Spec((3,), f32_), spec=(("int", 3),))
 
 
 # --- variables: slice assignment and scatters ------------------------------------------------

@@ -316,7 +316,7 @@ def _guarded_iteration(go_on, item, body, get_state, set_state, symbol_names, no
 
 
 def _tf_for_tensor(iterated, extra_test, body, get_state, set_state, symbol_names, nouts, opts):
-    from eagerflow.ops import array
+    from eagerflow.ops import array, indexing
 
     iterated = _ops._as_condition(iterated)
     if iterated.shape.rank == 0:
@@ -333,7 +333,7 @@ def _tf_for_tensor(iterated, extra_test, body, get_state, set_state, symbol_name
 
     def loop_body():
         index = counter[0]
-        body(array.gather(iterated, index))
+        body(indexing.gather(iterated, index))
         counter[0] = index + 1
 
     def get_all():

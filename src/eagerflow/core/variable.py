@@ -224,10 +224,10 @@ class Variable:
     def __getitem__(self, slice_spec):
         """`v[...]`: the selected values as a tensor; eagerly it also has `.assign(value)`,
         which writes `value` (of exactly the selected shape) into those positions."""
-        from eagerflow.ops import array
+        from eagerflow.ops import indexing
 
-        tensor = array.getitem(self, slice_spec)
-        if array._is_bool_index(slice_spec):
+        tensor = indexing.getitem(self, slice_spec)
+        if indexing._is_bool_index(slice_spec):
             return tensor
         if type(tensor) is EagerTensor:
             # Keep the object the tapes recorded; only its class changes (same layout).
@@ -253,19 +253,19 @@ class Variable:
                             f"{self._dtype.name}: {exc}") from None
 
     def _assign_slice(self, slice_spec, value, read_value: bool = True):
-        from eagerflow.ops import array
+        from eagerflow.ops import indexing
 
-        spec, dyn = array._parse_index(slice_spec)
+        spec, dyn = indexing._parse_index(slice_spec)
         tensor = self._update_value(value, "assign to a slice of")
-        new = array.strided_slice_assign_p.bind(self._current(), tensor, *dyn, spec=spec)
+        new = indexing.strided_slice_assign_p.bind(self._current(), tensor, *dyn, spec=spec)
         return self._store(new, read_value)
 
     def _scatter(self, mode: str, indices, updates, op: str):
-        from eagerflow.ops import array
+        from eagerflow.ops import array, indexing
 
         indices = array._index_tensor(indices, op)
         tensor = self._update_value(updates, f"{mode} into")
-        new = array.tensor_scatter_p.bind(self._current(), indices, tensor, mode=mode)
+        new = indexing.tensor_scatter_p.bind(self._current(), indices, tensor, mode=mode)
         return self._store(new, True)
 
     def scatter_nd_update(self, indices, updates, name=None):

@@ -11,6 +11,7 @@ from eagerflow.ops import (
     array,
     control_flow,
     debugging,
+    indexing,
     linalg,
     math,
     nn,
@@ -19,7 +20,7 @@ from eagerflow.ops import (
     script,
 )
 
-FAMILIES = (array, math, reduce, linalg, nn, random, debugging, control_flow, script)
+FAMILIES = (array, indexing, math, reduce, linalg, nn, random, debugging, control_flow, script)
 
 # Python operator key (see core/tensor.py OPERATORS) -> function name in some family.
 _OPERATOR_FUNCTIONS = {

@@ -842,7 +842,7 @@ class TensorArray:
         from eagerflow.ops.array import stack
         if self._handle is None and not _is_symbolic(indices):
             return stack([self.read(int(i)) for i in np.asarray(indices).reshape(-1)])
-        from eagerflow.ops.array import gather
+        from eagerflow.ops.indexing import gather
         return gather(self.stack(), indices)
 
     def unstack(self, value, name=None) -> TensorArray:

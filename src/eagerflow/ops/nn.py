@@ -1508,7 +1508,8 @@ def log_poisson_loss(targets, log_input, compute_full_loss=False, name=None) -> 
                                                                             log_input.dtype)
     result = subtract(exp(log_input), multiply(log_input, targets))
     if compute_full_loss:
-        from eagerflow.ops.array import ones_like, where
+        from eagerflow.ops.array import ones_like
+        from eagerflow.ops.indexing import where
 
         safe = where(_math.greater(targets, 1), targets, ones_like(targets))
         stirling = add(subtract(multiply(safe, _math.log(safe)), safe),
@@ -1554,7 +1555,8 @@ def scale_regularization_loss(regularization_loss, name=None) -> Tensor:
 def clip_by_norm(t, clip_norm, axes=None, name=None) -> Tensor:
     """t * clip_norm / max(l2norm(t, axes), clip_norm): rescale t where its L2 norm is larger
     than clip_norm; a zero norm gives t unchanged (and a finite gradient)."""
-    from eagerflow.ops.array import ones_like, where
+    from eagerflow.ops.array import ones_like
+    from eagerflow.ops.indexing import where
 
     t = _tensor(t)
     axes = _static(axes)
@@ -1595,7 +1597,7 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
     clip = convert_to_tensor(clip_norm, dtype) if not isinstance(clip_norm, Tensor) else \
         clip_norm
     # clip * min(1 / norm, 1 / clip), and NaN (for every entry) when the norm is inf or NaN.
-    from eagerflow.ops.array import where
+    from eagerflow.ops.indexing import where
 
     scale = multiply(clip, _math.minimum(_math.realdiv(1.0, use_norm), _math.realdiv(1.0, clip)))
     scale = where(_math.is_finite(use_norm), scale, convert_to_tensor(np.nan, scale.dtype))
