@@ -10,6 +10,7 @@ from eagerflow.core.variable import Variable as _Variable
 from eagerflow.ops import (
     array,
     control_flow,
+    conv,
     debugging,
     indexing,
     linalg,
@@ -20,7 +21,8 @@ from eagerflow.ops import (
     script,
 )
 
-FAMILIES = (array, indexing, math, reduce, linalg, nn, random, debugging, control_flow, script)
+FAMILIES = (array, indexing, math, reduce, linalg, nn, conv, random, debugging, control_flow,
+            script)
 
 # Python operator key (see core/tensor.py OPERATORS) -> function name in some family.
 _OPERATOR_FUNCTIONS = {
