@@ -9,6 +9,7 @@ from eagerflow.autodiff import GradientTape, UnconnectedGradients, custom_gradie
 from eagerflow.core.context import executing_eagerly
 from eagerflow.core.dtypes import *
 from eagerflow.core.dtypes import DType, as_dtype
+from eagerflow.core.module import Module, name_scope
 from eagerflow.core.shape import TensorShape
 from eagerflow.core.spec import TensorSpec
 from eagerflow.core.tensor import (
