@@ -34,10 +34,11 @@ def load_digits() -> tuple:
     return x[:split], y[:split], x[split:], y[split:]
 
 
-class TwoLayerNet:
-    """Dense(64, relu) -> Dense(10) written with ops and tf.Variables."""
+class TwoLayerNet(tf.Module):
+    """Dense(64, relu) -> Dense(10) written with ops and tf.Variables in a tf.Module."""
 
     def __init__(self, inputs: int, hidden: int, classes: int, seed: int = 0) -> None:
+        super().__init__()
         rng = np.random.default_rng(seed)
         limit1 = np.sqrt(6 / (inputs + hidden))
         limit2 = np.sqrt(6 / (hidden + classes))
@@ -47,7 +48,6 @@ class TwoLayerNet:
         self.w2 = tf.Variable(rng.uniform(-limit2, limit2, (hidden, classes)).astype(np.float32),
                               name="dense_1/kernel")
         self.b2 = tf.Variable(np.zeros(classes, np.float32), name="dense_1/bias")
-        self.variables = [self.w1, self.b1, self.w2, self.b2]
 
     def __call__(self, x):
         hidden = tf.nn.relu(tf.matmul(x, self.w1) + self.b1)
@@ -60,8 +60,8 @@ def make_train_step(model: TwoLayerNet, learning_rate: float):
             logits = model(x)
             loss = tf.reduce_mean(
                 tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
-        grads = tape.gradient(loss, model.variables)
-        for variable, grad in zip(model.variables, grads):
+        grads = tape.gradient(loss, model.trainable_variables)
+        for variable, grad in zip(model.trainable_variables, grads):
             variable.assign_sub(learning_rate * grad)
         return loss
     return train_step
