@@ -303,3 +303,20 @@ def test_gradient_of_eager_call_with_variable_argument_and_capture():
         np.testing.assert_allclose(gv.numpy(), 2 * v.numpy() * 3.0)
         np.testing.assert_allclose(float(gs), float(np.sum(v.numpy() ** 2)))
     assert loss.experimental_get_tracing_count() == 1
+
+
+def test_defaults_and_keywords_share_a_trace():
+    @tf.function
+    def f(x, training=False, scale=2.0):
+        return x * scale if training else x
+
+    x = tf.constant(1.0)
+    f(x)
+    f(x, training=False)
+    f(x, False)
+    f(training=False, x=x)
+    assert f.experimental_get_tracing_count() == 1
+    assert float(f(x, training=True)) == 2.0
+    assert f.experimental_get_tracing_count() == 2
+    with pytest.raises(TypeError, match="f\\(\\)"):
+        f(x, bogus=1)

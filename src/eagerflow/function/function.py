@@ -385,6 +385,7 @@ class Function:
         self._converted = None
         self._bound_instances = weakref.WeakKeyDictionary()
         self._signature = None
+        self._plain_arity = -1  # parameter count when all are plain positional-or-keyword
         self._last_key = None
         functools.update_wrapper(self, python_function, updated=())
 
@@ -440,12 +441,19 @@ class Function:
         return concrete._call_leaves(leaves)
 
     def _canonical(self, args, kwargs):
-        if not kwargs and self._input_signature is None:
+        """Arguments bound to the signature with defaults applied, so that `f(x)` and
+        `f(x, training=False)` share a trace (skipped when every parameter was passed)."""
+        if not kwargs and len(args) == self._plain_arity and self._input_signature is None:
             return args, kwargs
         if self._signature is None:
             try:
                 self._signature = inspect.signature(self._python_function)
             except (TypeError, ValueError):
+                return args, kwargs
+            parameters = self._signature.parameters.values()
+            if all(p.kind is p.POSITIONAL_OR_KEYWORD for p in parameters):
+                self._plain_arity = len(parameters)
+            if not kwargs and len(args) == self._plain_arity and self._input_signature is None:
                 return args, kwargs
         try:
             bound = self._signature.bind(*args, **kwargs)
