@@ -89,6 +89,9 @@ def _has_data() -> bool:
 
 
 def progress(epoch: int, epochs: int, step: int, steps: int, loss: float, seconds: float) -> None:
+    """A Keras-style progress bar: redrawn in place on a terminal, one line per epoch in a log."""
+    if step < steps and not sys.stdout.isatty():
+        return
     width = 30
     done = int(width * step / steps)
     bar = "=" * max(done - 1, 0) + (">" if done < width else "=") + "." * (width - done)
