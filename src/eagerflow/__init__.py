@@ -31,6 +31,7 @@ from eagerflow.ops.nn import *
 from eagerflow.ops.random import *
 from eagerflow.ops.reduce import *
 from eagerflow.ops.script import *
+from eagerflow.ops.special import *
 
 __version__ = "0.1.0"
 

@@ -19,10 +19,11 @@ from eagerflow.ops import (
     random,
     reduce,
     script,
+    special,
 )
 
-FAMILIES = (array, indexing, math, reduce, linalg, nn, conv, random, debugging, control_flow,
-            script)
+FAMILIES = (array, indexing, math, special, reduce, linalg, nn, conv, random, debugging,
+            control_flow, script)
 
 # Python operator key (see core/tensor.py OPERATORS) -> function name in some family.
 _OPERATOR_FUNCTIONS = {

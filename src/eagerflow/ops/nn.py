@@ -13,6 +13,7 @@ from eagerflow.core.primitive import Spec, primitive
 from eagerflow.core.tensor import Tensor, convert_to_tensor
 from eagerflow.ops import math as _math
 from eagerflow.ops import random as _random
+from eagerflow.ops import special as _special
 from eagerflow.ops.array import cast, reshape, zeros_like
 from eagerflow.ops.math import add, exp, multiply, negative, subtract
 from eagerflow.ops.reduce import reduce_sum
@@ -63,7 +64,7 @@ _GELU_A = 0.044715
 
 
 def _erf(x):
-    return _math.erf_p.impl(x).astype(x.dtype, copy=False)
+    return _special.erf_p.impl(x).astype(x.dtype, copy=False)
 
 
 def _phi(x):  # the standard normal density
