@@ -24,7 +24,7 @@ from eagerflow.core.tensor import (
     convert_to_tensor,
     make_constant,
 )
-from eagerflow.ops.rules import broadcast_shapes, normalize_axis, same_as_first
+from eagerflow.ops.rules import as_tensor, broadcast_shapes, normalize_axis, same_as_first
 
 __all__ = [
     "constant", "identity", "identity_n", "stop_gradient", "cast", "reshape", "zeros", "ones",
@@ -42,8 +42,7 @@ _pyrange = builtins.range  # this module defines tf.range
 _INDEX_DTYPES = (np.dtype(np.int32), np.dtype(np.int64))
 
 
-def _t(x) -> Tensor:
-    return x if isinstance(x, Tensor) else convert_to_tensor(x)
+_t = as_tensor
 
 
 def _error(message: str) -> InvalidArgumentError:

@@ -17,7 +17,7 @@ from eagerflow.ops import array as _array
 from eagerflow.ops.array import cast, ones_like, unbroadcast, zeros_like
 from eagerflow.ops.math import add, equal, multiply, negative, realdiv, subtract
 from eagerflow.ops.reduce import reduce_euclidean_norm, reduce_max, reduce_sum
-from eagerflow.ops.rules import broadcast_shapes
+from eagerflow.ops.rules import as_tensor, broadcast_shapes
 
 __all__ = ["matmul", "tensordot", "einsum", "norm"]
 NAMESPACES = {"linalg": [
@@ -37,14 +37,7 @@ _FLOAT = [np.float16, np.float32, np.float64, np.complex64, np.complex128]
 _HALF = (np.dtype(np.float16), dtypes.bfloat16._numpy)
 
 
-def _tensor(x) -> Tensor:
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, (list, tuple)) and any(isinstance(v, Tensor) for v in x):
-        from eagerflow.ops.array import stack
-
-        return stack(x)  # stacked, not copied, so that gradients reach the elements
-    return convert_to_tensor(x)
+_tensor = as_tensor
 
 
 def _mT(x):

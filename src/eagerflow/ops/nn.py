@@ -17,7 +17,7 @@ from eagerflow.ops import special as _special
 from eagerflow.ops.array import cast, reshape, zeros_like
 from eagerflow.ops.math import add, exp, multiply, negative, subtract
 from eagerflow.ops.reduce import reduce_sum
-from eagerflow.ops.rules import normalize_axis, same_as_first
+from eagerflow.ops.rules import as_tensor, normalize_axis, same_as_first
 
 __all__ = ["clip_by_norm", "clip_by_global_norm"]
 NAMESPACES = {
@@ -37,8 +37,7 @@ _FLOATS = [np.float16, np.float32, np.float64, dtypes.bfloat16._numpy]
 _REALS = _FLOATS + [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16]
 
 
-def _tensor(x) -> Tensor:
-    return x if isinstance(x, Tensor) else convert_to_tensor(x)
+_tensor = as_tensor
 
 
 def _static(value):

@@ -14,10 +14,10 @@ import numpy as np
 from eagerflow.core import dtypes
 from eagerflow.core.errors import InvalidArgumentError
 from eagerflow.core.primitive import Spec, primitive
-from eagerflow.core.tensor import EagerTensor, Tensor, convert_to_tensor
+from eagerflow.core.tensor import EagerTensor, Tensor
 from eagerflow.ops.array import broadcast_like, cast, ones_like, reshape, reshape_like
 from eagerflow.ops.math import add, equal, multiply, not_equal, realdiv, subtract
-from eagerflow.ops.rules import broadcast_shapes, normalize_axis, reduced_shape
+from eagerflow.ops.rules import as_tensor, broadcast_shapes, normalize_axis, reduced_shape
 
 __all__ = [
     "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_logsumexp",
@@ -45,14 +45,7 @@ _FLOAT = [np.float16, np.float32, np.float64, dtypes.bfloat16._numpy,
 _HALF = (np.dtype(np.float16), dtypes.bfloat16._numpy)
 
 
-def _tensor(x) -> Tensor:
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, (list, tuple)) and any(isinstance(v, Tensor) for v in x):
-        from eagerflow.ops.array import stack
-
-        return stack(x)  # stacked, not copied, so that gradients reach the elements
-    return convert_to_tensor(x)
+_tensor = as_tensor
 
 
 def _static(value, what: str):

@@ -9,9 +9,16 @@ from __future__ import annotations
 from eagerflow.core import dtypes
 from eagerflow.core.errors import InvalidArgumentError
 from eagerflow.core.primitive import Spec
+from eagerflow.core.tensor import Tensor, convert_to_tensor
 
-__all__ = ["same_as_first", "broadcast_shapes", "broadcast_rule", "compare_rule",
+__all__ = ["as_tensor", "same_as_first", "broadcast_shapes", "broadcast_rule", "compare_rule",
            "to_bool_rule", "normalize_axis", "reduced_shape", "spec_of", "require_rank"]
+
+
+def as_tensor(x) -> Tensor:
+    """`x` as a tensor: tensors as they are, anything else through convert_to_tensor (which
+    stacks lists holding tensors, so gradients reach their elements)."""
+    return x if isinstance(x, Tensor) else convert_to_tensor(x)
 
 
 def spec_of(tensor) -> Spec:
