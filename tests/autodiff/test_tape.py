@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import eagerflow as tf
 
@@ -157,3 +159,64 @@ def test_gradients_no_source_needs_are_not_computed():
     gx, gw = tape.gradient(y, [x, w])
     np.testing.assert_allclose(gx.numpy(), np.full((4, 3), 2.0))
     np.testing.assert_allclose(gw.numpy(), np.full((3, 2), 4.0))
+
+
+# --- random compositions against finite differences -----------------------------------------
+SMOOTH_UNARY = [tf.exp, tf.tanh, tf.sigmoid, tf.sin, lambda x: x * x, lambda x: x * 0.5 - 1.0]
+SMOOTH_BINARY = [tf.add, tf.subtract, tf.multiply, lambda a, b: a * b + a]
+
+
+@st.composite
+def smooth_programs(draw):
+    steps = []
+    for index in range(draw(st.integers(1, 7))):
+        available = 2 + index
+        if draw(st.booleans()):
+            steps.append((0, draw(st.integers(0, len(SMOOTH_UNARY) - 1)),
+                          draw(st.integers(0, available - 1))))
+        else:
+            steps.append((1, draw(st.integers(0, len(SMOOTH_BINARY) - 1)),
+                          draw(st.integers(0, available - 1)),
+                          draw(st.integers(0, available - 1))))
+    return steps
+
+
+def run_smooth(steps, x, y):
+    values = [x, y]
+    for step in steps:
+        if step[0] == 0:
+            values.append(SMOOTH_UNARY[step[1]](values[step[2]]))
+        else:
+            values.append(SMOOTH_BINARY[step[1]](values[step[2]], values[step[3]]))
+    total = tf.reduce_sum(values[-1] * values[-1])
+    for value in values[2:-1]:
+        total = total + tf.reduce_sum(value * values[-1])  # broadcasting against the last
+    return total
+
+
+@settings(max_examples=40, deadline=None)
+@given(smooth_programs(), st.sampled_from([(2, 3), (1, 3), (3,), ()]))
+def test_gradients_of_random_compositions_match_finite_differences(steps, y_shape):
+    rng = np.random.default_rng(3)
+    x0 = rng.uniform(-1, 1, (2, 3))
+    y0 = rng.uniform(-1, 1, y_shape)
+    x, y = tf.constant(x0), tf.constant(y0)
+    with tf.GradientTape() as tape:
+        tape.watch([x, y])
+        total = run_smooth(steps, x, y)
+    gx, gy = tape.gradient(total, [x, y], unconnected_gradients="zero")
+
+    def numeric(values, index, eps=1e-6):
+        grad = np.zeros_like(values[index])
+        for i in range(grad.size):
+            plus = [v.copy() for v in values]
+            minus = [v.copy() for v in values]
+            plus[index].reshape(-1)[i] += eps
+            minus[index].reshape(-1)[i] -= eps
+            grad.reshape(-1)[i] = (float(run_smooth(steps, *map(tf.constant, plus)))
+                                   - float(run_smooth(steps, *map(tf.constant, minus)))) / (2 * eps)
+        return grad
+
+    np.testing.assert_allclose(gx.numpy(), numeric([x0, y0], 0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(gy.numpy()), numeric([x0, np.asarray(y0)], 1),
+                               rtol=1e-5, atol=1e-6)
