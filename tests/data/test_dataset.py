@@ -315,3 +315,30 @@ def test_map_runs_outside_gradient_tapes():
     assert float(total) == 6.0
     assert tape.gradient(total, w) is None  # TF does not differentiate through tf.data
     assert tf.data.experimental.get_next_as_optional(iter(ds)).has_value()
+
+
+def test_next_of_an_outside_iterator_inside_tf_function_advances_at_every_call():
+    ds = Dataset.from_tensor_slices((np.arange(3, dtype=np.float32), np.arange(3)))
+    it = iter(ds)
+
+    @tf.function
+    def step():
+        x, y = next(it)
+        return x * 2.0, y
+
+    assert [(float(a), int(b)) for a, b in (step(), step(), step())] == \
+        [(0.0, 0), (2.0, 1), (4.0, 2)]
+    with pytest.raises(tf.errors.OutOfRangeError):
+        step()
+    assert step.experimental_get_tracing_count() == 1
+
+
+def test_python_iteration_of_a_dataset_while_tracing_is_refused():
+    ds = Dataset.range(3)
+
+    @tf.function
+    def f():
+        return next(iter(ds))
+
+    with pytest.raises(TypeError, match="trace time"):
+        f()

@@ -36,7 +36,7 @@ TESTED_ELSEWHERE = {
     # Python functions as ops: tests/ops/test_script.py
     "python_call",
     # Registered by tf.data: tests/data/test_parsing.py, test_transformations.py (reduce)
-    "parse_single_example", "parse_example", "dataset_reduce",
+    "parse_single_example", "parse_example", "dataset_reduce", "iterator_get_next",
 }
 
 

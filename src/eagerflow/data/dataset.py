@@ -13,6 +13,7 @@ import threading
 
 import numpy as np
 
+from eagerflow.core.context import state as _context
 from eagerflow.core.tensor import wrap
 from eagerflow.data import structure
 from eagerflow.data.functions import NOTHING
@@ -120,6 +121,12 @@ class Dataset:
         return DatasetSpec(self.element_spec)
 
     def __iter__(self) -> OwnedIterator:
+        if not _context.plain and _context.local.builder is not None:
+            raise TypeError(
+                "Iterating a tf.data.Dataset with Python's iter() while tf.function traces would "
+                "read its elements once, at trace time. Write `for x in dataset:` (AutoGraph "
+                "runs it as a graph loop), use dataset.reduce(...), or create the iterator "
+                "outside the function (it = iter(dataset)) and call next(it) inside.")
         return OwnedIterator(self)
 
     def __repr__(self) -> str:

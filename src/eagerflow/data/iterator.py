@@ -10,6 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from eagerflow.core import errors
+from eagerflow.core.context import state
+from eagerflow.core.primitive import Spec, primitive
+from eagerflow.core.spec import TensorSpec
 from eagerflow.core.tensor import wrap
 from eagerflow.data import structure
 from eagerflow.data.threads import close_iterator
@@ -46,16 +49,31 @@ class OwnedIterator(Iterator):
         return self
 
     def __next__(self):
+        if _tracing():
+            return self._traced_next()
         return structure.to_tensors(next(self._iterator))
 
     next = __next__
 
     def get_next(self, name=None):
         """The next element; raises `tf.errors.OutOfRangeError` at the end."""
+        if _tracing():
+            return self._traced_next()
         try:
             return structure.to_tensors(next(self._iterator))
         except StopIteration:
             raise errors.OutOfRangeError(None, None, "End of sequence") from None
+
+    def _traced_next(self):
+        """Inside tf.function: a node that takes the next element when the compiled code runs
+        (so each call advances the iterator, as in TF); the end raises OutOfRangeError."""
+        spec = self.element_spec
+        leaves = structure.flatten(spec)
+        if not all(isinstance(s, TensorSpec) for s in leaves):
+            raise TypeError("next(iterator) inside tf.function needs elements made of tensors.")
+        outputs = iterator_next_p.bind(
+            iterator=self, specs=tuple(Spec(s.shape.as_tuple(), s.dtype) for s in leaves))
+        return structure.pack(spec, list(outputs))
 
     def get_next_as_optional(self) -> Optional:
         """The next element as an Optional, empty at the end of the dataset."""
@@ -74,6 +92,23 @@ class OwnedIterator(Iterator):
 
     def __repr__(self) -> str:
         return f"<OwnedIterator element_spec={self._dataset.element_spec!r}>"
+
+
+def _tracing() -> bool:
+    return not state.plain and state.local.builder is not None
+
+
+def _next_impl(iterator, specs):
+    try:
+        element = next(iterator._iterator)
+    except StopIteration:
+        raise errors.OutOfRangeError(None, None, "End of sequence") from None
+    return tuple(np.asarray(leaf) for leaf in structure.flatten(element))
+
+
+iterator_next_p = primitive("iterator_get_next", impl=_next_impl,
+                            shape_rule=lambda iterator, specs: tuple(specs), grad=None,
+                            same_dtype=False, multiple_results=True, side_effect=True)
 
 
 class Optional:
