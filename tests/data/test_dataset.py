@@ -342,3 +342,26 @@ def test_python_iteration_of_a_dataset_while_tracing_is_refused():
 
     with pytest.raises(TypeError, match="trace time"):
         f()
+
+
+def test_for_over_an_iterator_inside_tf_function_folds_what_is_left():
+    it = iter(Dataset.range(5))
+    first = next(it)  # eagerly: 0
+
+    @tf.function
+    def rest():
+        total = tf.constant(0, tf.int64)
+        for x in it:
+            total += x
+        return total
+
+    assert int(first) == 0 and int(rest()) == 1 + 2 + 3 + 4
+    assert int(rest()) == 0  # exhausted: nothing left to fold
+
+    @tf.function(autograph=False)
+    def unconverted():
+        for x in it:
+            return x
+
+    with pytest.raises(TypeError, match="never end while tracing"):
+        unconverted()

@@ -46,7 +46,27 @@ class OwnedIterator(Iterator):
         return self._dataset.element_spec
 
     def __iter__(self):
+        if _tracing():
+            raise TypeError("A Python for loop over a dataset iterator inside tf.function would "
+                            "never end while tracing. Let AutoGraph convert the loop (the "
+                            "default: `for x in iterator:` becomes a graph loop), or call "
+                            "next(iterator) a fixed number of times.")
         return self
+
+    def _remaining(self):
+        """The internal iterator, for a traced reduce that folds the elements left."""
+        return self._iterator
+
+    def reduce(self, initial_state, reduce_func):
+        """Fold the elements this iterator has left (AutoGraph's `for x in iterator`)."""
+        from eagerflow.data import transformations
+
+        if _tracing():
+            return transformations.traced_reduce(self, initial_state, reduce_func)
+        state_value = initial_state
+        for element in self:
+            state_value = reduce_func(state_value, element)
+        return state_value
 
     def __next__(self):
         if _tracing():

@@ -552,12 +552,14 @@ def _reduce_impl(*inputs, dataset, body_graph, n_state, out_specs):
         body = body_graph.compiled = compile_graph(optimize(body_graph), "reduce_body")
     values = list(inputs[:n_state])
     captures = list(inputs[n_state:])
-    source = dataset._make_iter()
+    remaining = getattr(dataset, "_remaining", None)  # an iterator: fold what it has left
+    source = remaining() if remaining is not None else dataset._make_iter()
     try:
         for element in source:
             values = list(body(*values, *structure.flatten(element), *captures))
     finally:
-        close_iterator(source)
+        if remaining is None:
+            close_iterator(source)
     return tuple(values)
 
 
@@ -568,7 +570,8 @@ dataset_reduce_p = primitive("dataset_reduce", impl=_reduce_impl, shape_rule=_re
                              side_effect=True)
 
 
-def _traced_reduce(dataset: Dataset, initial_state, reduce_func):
+def traced_reduce(dataset, initial_state, reduce_func):
+    """Dataset.reduce (or an iterator's) inside tf.function: one graph node."""
     from eagerflow.ops.control_flow import _trace_subgraph
 
     builder = _context.local.builder
@@ -612,7 +615,7 @@ def reduce_dataset(dataset: Dataset, initial_state, reduce_func):
     Inside tf.function the fold becomes one node of the graph, run when the compiled code
     runs (this is what AutoGraph's `for x in dataset` uses)."""
     if not _context.plain and _context.local.builder is not None:
-        return _traced_reduce(dataset, initial_state, reduce_func)
+        return traced_reduce(dataset, initial_state, reduce_func)
     fn = wrap_user_function(reduce_func, "reduce")
     state = structure.normalize(initial_state)
     source = dataset._make_iter()
