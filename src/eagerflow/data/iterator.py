@@ -96,7 +96,11 @@ class OwnedIterator(Iterator):
         return structure.pack(spec, list(outputs))
 
     def get_next_as_optional(self) -> Optional:
-        """The next element as an Optional, empty at the end of the dataset."""
+        """The next element as an Optional, empty at the end of the dataset (eagerly)."""
+        if _tracing():
+            raise TypeError("get_next_as_optional inside tf.function is not supported: it "
+                            "would read one element at trace time. Call next(iterator) inside "
+                            "(it raises OutOfRangeError at the end) or iterate with a for loop.")
         try:
             element = next(self._iterator)
         except StopIteration:
