@@ -82,3 +82,16 @@ def test_deepcopy_makes_an_independent_variable():
     w = copy.deepcopy(v)
     w.assign([5.0])
     assert v.numpy()[0] == 1.0 and w.numpy()[0] == 5.0
+
+
+def test_numpy_inside_tf_function_is_refused_not_baked_in():
+    v = tf.Variable(1.0)
+
+    @tf.function
+    def f():
+        return v.numpy() * 2
+
+    with pytest.raises(NotImplementedError, match="eager execution"):
+        f()
+    with pytest.raises(NotImplementedError):
+        tf.function(lambda: np.asarray(v))()

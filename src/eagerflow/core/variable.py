@@ -108,11 +108,20 @@ class Variable:
     def read_value(self) -> Tensor:
         return self._variable_read()
 
+    def _refuse_while_tracing(self, what: str) -> None:
+        if not state.plain and state.local.builder is not None:
+            raise NotImplementedError(
+                f"{what} is only available when eager execution is enabled: inside tf.function "
+                f"it would read the value at trace time. Use the variable as a tensor "
+                f"(v.read_value(), or v in ops), or tf.print(v) to see it at run time.")
+
     def numpy(self):
+        self._refuse_while_tracing("Variable.numpy()")
         value = self._value
         return value[()] if value.ndim == 0 else value.copy()
 
     def __array__(self, dtype=None, copy=None):
+        self._refuse_while_tracing("Converting a variable to a NumPy array")
         value = np.asarray(self._value)
         if dtype is not None and value.dtype != dtype:
             return value.astype(dtype)
