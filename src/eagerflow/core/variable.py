@@ -345,8 +345,8 @@ class Variable:
 
 
 def _as_eager(value, dtype) -> EagerTensor:
-    if hasattr(value, "_variable_read"):
-        value = value.numpy()
+    if hasattr(value, "_variable_read"):  # another variable's current value (also when lifted)
+        value = np.array(value._value, copy=True)
     if isinstance(value, Tensor):
         if not isinstance(value, EagerTensor):
             raise ValueError("A tf.Variable's initial value must be computable eagerly; inside "

@@ -1286,12 +1286,11 @@ def range(start, limit=None, delta=1, dtype=None, name="range") -> Tensor:  # no
     """
     if limit is None:
         start, limit = 0, start
-    values = [start, limit, delta]
+    values = [v._variable_read() if hasattr(v, "_variable_read") else v
+              for v in (start, limit, delta)]
     if any(_is_symbolic(v) for v in values):
         return _range_dynamic(values, dtype)
-    arrays = [v._value if isinstance(v, EagerTensor) else
-              np.asarray(v.numpy()) if hasattr(v, "_variable_read") else constant_array(v)
-              for v in values]
+    arrays = [v._value if isinstance(v, EagerTensor) else constant_array(v) for v in values]
     for a in arrays:
         if a.ndim != 0:
             raise _error(f"Range: start, limit and delta must be scalars, got shape "
