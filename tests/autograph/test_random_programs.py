@@ -71,3 +71,25 @@ def test_compiled_programs_match_eager_python(lines, a0, b0):
     got = tf.function(program)(a, b, n)
     for e, g in zip(expected, got):
         np.testing.assert_allclose(np.asarray(g), np.asarray(e), rtol=1e-6, err_msg=source)
+
+
+def gradients(program, a, b, n):
+    with tf.GradientTape() as tape:
+        tape.watch([a, b])
+        out_a, out_b, _ = program(a, b, n)
+        total = out_a * 1.5 + out_b
+    return tape.gradient(total, [a, b], unconnected_gradients="zero")
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(statements(2), min_size=1, max_size=3).map(
+    lambda parts: [line for part in parts for line in part]),
+    st.floats(-2, 3, width=32), st.floats(-2, 3, width=32))
+def test_gradients_through_converted_control_flow_match_eager(lines, a0, b0):
+    program, source = build(lines)
+    a, b, n = tf.constant(a0, tf.float32), tf.constant(b0, tf.float32), tf.constant(3)
+    expected = gradients(program, a, b, n)
+    got = tf.function(lambda a, b, n: gradients(program, a, b, n))(a, b, n)
+    for e, g in zip(expected, got):
+        np.testing.assert_allclose(np.asarray(g), np.asarray(e), rtol=1e-5, atol=1e-6,
+                                   err_msg=source)

@@ -278,3 +278,39 @@ def test_gradient_through_tensor_array_unstack_and_read():
     expected = numeric_grad(f, x0)
     np.testing.assert_allclose(tape_grad(f, x0), expected, rtol=1e-6)
     np.testing.assert_allclose(tape_grad(tf.function(f), x0), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("nesting", ["cond_in_cond", "while_in_cond", "cond_in_while",
+                                     "while_in_while"])
+def test_gradients_through_nested_control_flow(nesting):
+    def inner_cond(a):
+        return tf.cond(a > 1.0, lambda: a * a + 1.0, lambda: a * 3.0)
+
+    def inner_while(a):
+        return tf.while_loop(lambda i, v: i < 2, lambda i, v: (i + 1, v * v + 0.5),
+                             [tf.constant(0), a])[1]
+
+    inner = inner_cond if nesting.startswith("cond") else inner_while
+
+    def f(a):
+        if nesting.endswith("in_cond"):
+            return tf.cond(a < 5.0, lambda: inner(a), lambda: a)
+        return tf.while_loop(lambda k, v: k < 1, lambda k, v: (k + 1, inner(v)),
+                             [tf.constant(0), a])[1]
+
+    for value in (0.3, 1.5):
+        expected = numeric_grad(f, value)
+        np.testing.assert_allclose(tape_grad(f, value), expected, rtol=1e-5)
+        np.testing.assert_allclose(tape_grad(tf.function(f, autograph=False), value), expected,
+                                   rtol=1e-5)
+        inside = tf.function(lambda x: tf.convert_to_tensor(tape_grad_symbolic(f, x)),
+                             autograph=False)
+        np.testing.assert_allclose(inside(tf.constant(value, tf.float64)).numpy(), expected,
+                                   rtol=1e-5)
+
+
+def tape_grad_symbolic(f, x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = f(x)
+    return tape.gradient(y, x)

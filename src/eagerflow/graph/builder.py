@@ -50,7 +50,7 @@ class GraphBuilder:
         self.no_hoist: set = set()        # ids of variables read through the handle inside
         self.hoisted: dict = {}           # id(variable) -> (variable, captured outer read)
         self.assigned: dict = {}          # id(variable) -> variable assigned in this graph
-        self.captured: list = []          # (outer value, inner placeholder) for sub-graphs
+        self.captured: list = []          # (captured value, inner placeholder) for sub-graphs
         self._captures: dict = {}         # id(outer object) -> inner value
         self._keepalive: list = []        # objects whose id is a key above
         self.variable_handles: dict = {}  # id(variable) -> handle value in this graph
@@ -153,9 +153,12 @@ class GraphBuilder:
                 f"The tensor {value.name} cannot be accessed from here, because it was defined "
                 f"in another function or code block ({value.graph.name}). Return it from that "
                 f"block, or use a tf.TensorArray to carry values out of a loop.")
-        outer_value = self.outer.capture(value) if value.graph is not self.outer.graph else value
+        if value.graph is not self.outer.graph:
+            self.outer.capture(value)  # the enclosing graphs capture it too, down to its own
         inner = self.graph.placeholder(Spec(value._shape, value._dtype), len(self.graph.inputs))
-        self.captured.append((outer_value, inner))
+        # The value as the user's code holds it (not the enclosing graph's placeholder for it):
+        # the node using this sub-graph takes it as an input, so tapes that watch it see it.
+        self.captured.append((value, inner))
         self._captures[id(value)] = inner
         self._keepalive.append(value)
         return inner

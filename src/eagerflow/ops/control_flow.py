@@ -450,16 +450,16 @@ for _prim in (while_p, stateful_while_p):
     _prim.replay = _while_replay
 
 
-def _loop_leaf_spec(value, invariant) -> Spec:
+def _loop_leaf_spec(value, invariant, index: int) -> Spec:
+    entering = TensorShape._from_tuple(value._shape_tuple())
     if invariant is not None:
-        shape = TensorShape(invariant).as_tuple()
-        if not TensorShape(invariant).is_compatible_with(TensorShape._from_tuple(value._shape)):
-            raise ValueError(f"The shape invariant specified for {value.name} is not compatible "
-                             f"with the initial shape of the loop variable. It enters the loop "
-                             f"with shape {TensorShape._from_tuple(value._shape)}, but the "
-                             f"specified shape invariant is {TensorShape(invariant)}.")
-        return Spec(shape, value._dtype)
-    return Spec(value._shape, value._dtype)
+        if not TensorShape(invariant).is_compatible_with(entering):
+            raise ValueError(f"The shape invariant specified for loop variable {index} is not "
+                             f"compatible with the initial shape of the loop variable. It enters "
+                             f"the loop with shape {entering}, but the specified shape invariant "
+                             f"is {TensorShape(invariant)}.")
+        return Spec(TensorShape(invariant).as_tuple(), value.dtype)
+    return Spec(entering.as_tuple(), value.dtype)
 
 
 def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations: int = 10,
@@ -510,21 +510,22 @@ def _eager_while(cond, body, structure, single, maximum_iterations):
 
 
 def _traced_while(cond, body, structure, single, shape_invariants, maximum_iterations):
-    builder = state.local.builder
     flat = nest.flatten(structure)
+    # The loop's inputs are the values as the caller holds them (captured into this graph when
+    # the node is built), so tapes watching them record the loop.
     values = []
     for leaf in flat:
         if isinstance(leaf, TensorArray):
-            values.append(builder.capture(leaf._graph_handle()))
+            values.append(leaf._graph_handle())
         elif isinstance(leaf, Tensor):
-            values.append(builder.capture(leaf))
+            values.append(leaf)
         elif hasattr(leaf, "_variable_read"):
-            values.append(builder.capture(leaf._variable_read()))
+            values.append(leaf._variable_read())
         else:
-            values.append(builder.capture(convert_to_tensor(leaf)))
+            values.append(convert_to_tensor(leaf))
     invariants = (nest.flatten_up_to(structure, shape_invariants)
                   if shape_invariants is not None else [None] * len(values))
-    specs = [_loop_leaf_spec(v, inv) for v, inv in zip(values, invariants)]
+    specs = [_loop_leaf_spec(v, inv, i) for i, (v, inv) in enumerate(zip(values, invariants))]
 
     def rebuild(placeholders):
         leaves = [original._with_handle(p) if isinstance(original, TensorArray) else p
