@@ -20,7 +20,7 @@ _FOLDER = pathlib.Path(tempfile.mkdtemp(prefix="eagerflow_autograph_"))
 _COUNTER = itertools.count()
 
 ASSIGNMENTS = ["a = a + 1.0", "a = a * 0.5", "b = b + a", "b = b - 0.25", "a = a - b * 0.1",
-               "c += 1"]
+               "c += 1", "a = a * w", "b = tf.tanh(b + w)"]
 CONDITIONS = ["a > 1.0", "b < a", "a + b > 2.0", "c % 2 == 0", "True", "n > 2"]
 
 
@@ -50,8 +50,8 @@ def statements(depth: int):
 def build(lines):
     """Write the program to a file (AutoGraph reads source) and import its function."""
     body = "\n".join("    " + line for line in lines)
-    source = (f"import eagerflow as tf\n\n\ndef program(a, b, n):\n    c = tf.constant(0)\n"
-              f"{body}\n    return a, b, c\n")
+    source = (f"import eagerflow as tf\n\nw = tf.Variable(0.9)\n\n\n"
+              f"def program(a, b, n):\n    c = tf.constant(0)\n{body}\n    return a, b, c\n")
     path = _FOLDER / f"program_{next(_COUNTER)}.py"
     path.write_text(source)
     spec = importlib.util.spec_from_file_location(path.stem, path)
@@ -74,11 +74,12 @@ def test_compiled_programs_match_eager_python(lines, a0, b0):
 
 
 def gradients(program, a, b, n):
+    w = program.__globals__["w"]
     with tf.GradientTape() as tape:
         tape.watch([a, b])
         out_a, out_b, _ = program(a, b, n)
         total = out_a * 1.5 + out_b
-    return tape.gradient(total, [a, b], unconnected_gradients="zero")
+    return tape.gradient(total, [a, b, w], unconnected_gradients="zero")
 
 
 @settings(max_examples=80, deadline=None)
