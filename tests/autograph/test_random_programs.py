@@ -94,3 +94,65 @@ def test_gradients_through_converted_control_flow_match_eager(lines, a0, b0):
     for e, g in zip(expected, got):
         np.testing.assert_allclose(np.asarray(g), np.asarray(e), rtol=1e-5, atol=1e-6,
                                    err_msg=source)
+
+
+VECTOR_ASSIGNMENTS = ["a = a + 1.0", "a = a * 0.5", "b = b + tf.reduce_sum(a)",
+                      "a = a * w + b", "acc = acc.write(acc.size(), a * b)", "a = tf.sin(a)"]
+VECTOR_CONDITIONS = ["tf.reduce_sum(a) > 1.0", "b < tf.reduce_max(a)", "tf.reduce_min(a) < 0.0"]
+
+
+def vector_statements(depth: int):
+    simple = st.sampled_from(VECTOR_ASSIGNMENTS).map(lambda s: [s])
+    if depth == 0:
+        return simple
+    block = st.lists(vector_statements(depth - 1), min_size=1, max_size=3).map(
+        lambda parts: [line for part in parts for line in part])
+
+    def indent(lines):
+        return ["    " + line for line in lines]
+
+    if_stmt = st.tuples(st.sampled_from(VECTOR_CONDITIONS), block, block).map(
+        lambda t: [f"if {t[0]}:"] + indent(t[1]) + ["else:"] + indent(t[2]))
+    for_stmt = st.tuples(st.integers(1, 3), block, st.sampled_from(["", "break", "continue"]),
+                         st.sampled_from(VECTOR_CONDITIONS)).map(
+        lambda t: [f"for j{depth} in tf.range({t[0]}):"]
+        + ([f"    if {t[3]}:", f"        {t[2]}"] if t[2] else []) + indent(t[1]))
+    return st.one_of(simple, if_stmt, for_stmt)
+
+
+def build_vector(lines):
+    body = "\n".join("    " + line for line in lines)
+    source = (f"import eagerflow as tf\n\nw = tf.Variable([0.9, 1.1, -0.5])\n\n\n"
+              f"def program(a, b):\n"
+              f"    acc = tf.TensorArray(tf.float32, size=0, dynamic_size=True,\n"
+              f"                         element_shape=[3])\n{body}\n"
+              f"    return a, b, tf.reduce_sum(acc.stack())\n")
+    path = _FOLDER / f"vector_{next(_COUNTER)}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.program, module.w, source
+
+
+def vector_gradients(program, w, a, b):
+    with tf.GradientTape() as tape:
+        tape.watch([a, b])
+        out_a, out_b, stacked = program(a, b)
+        total = tf.reduce_sum(out_a) + out_b * 0.5 + stacked
+    return (out_a, out_b, stacked), tape.gradient(total, [a, b, w],
+                                                  unconnected_gradients="zero")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(vector_statements(2), min_size=1, max_size=3).map(
+    lambda parts: [line for part in parts for line in part]),
+    st.lists(st.floats(-1, 2, width=32), min_size=3, max_size=3), st.floats(-1, 2, width=32))
+def test_vector_programs_with_tensor_arrays_match_eager(lines, a0, b0):
+    program, w, source = build_vector(lines)
+    a, b = tf.constant(a0, tf.float32), tf.constant(b0, tf.float32)
+    expected = vector_gradients(program, w, a, b)
+    got = tf.function(lambda a, b: vector_gradients(program, w, a, b))(a, b)
+    for e, g in zip(tf.nest.flatten(expected), tf.nest.flatten(got)):
+        np.testing.assert_allclose(np.asarray(g), np.asarray(e), rtol=1e-5, atol=1e-5,
+                                   err_msg=source)

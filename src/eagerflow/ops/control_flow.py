@@ -586,6 +586,9 @@ def _ta_new_impl(size, dynamic_size):
 
 
 def _ta_write_impl(handle, index, value, dynamic_size):
+    # Copy on write: the handle that went in keeps its elements, so a gradient's replay of
+    # this op (or of `size()` before it) sees what the forward pass saw.
+    handle = list(handle)
     index = int(index)
     if index < 0:
         raise InvalidArgumentError(None, None, f"TensorArray: index {index} is negative.")
