@@ -9,7 +9,6 @@ graph being traced, and, when a tape is recording, record the op.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -118,10 +117,12 @@ class Primitive:
 
 
 def _parameters(function) -> tuple:
-    try:
-        return tuple(inspect.signature(function).parameters)
-    except (TypeError, ValueError):
+    """Names of a function's named parameters (read off its code: inspect.signature costs
+    ~50 µs, times hundreds of primitives at import)."""
+    code = getattr(function, "__code__", None)
+    if code is None:
         return ()
+    return code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
 
 
 def primitive(name: str, impl: Callable, shape_rule: Callable, grad: Callable | None = None,
