@@ -99,3 +99,21 @@ def test_compiled_gradients_equal_eager(program, y_shape):
     compiled = tf.function(lambda a, b: gradients(program, a, b))(x, y)
     for e, c in zip(eager, compiled):
         np.testing.assert_allclose(c.numpy(), e.numpy(), rtol=1e-6, atol=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(programs(), st.sampled_from([(3, 4), (1, 4), (4,)]))
+def test_traced_with_unknown_dims_equals_eager(program, y_shape):
+    """The same programs and their gradients, traced once for any shape (None dims)."""
+    rng = np.random.default_rng(2)
+    x = tf.constant(rng.standard_normal((3, 4)).astype(np.float32))
+    y = tf.constant(rng.standard_normal(y_shape).astype(np.float32))
+    signature = [tf.TensorSpec([None, None], tf.float32),
+                 tf.TensorSpec([None] * len(y_shape), tf.float32)]
+    compiled = tf.function(lambda a, b: (run(program, a, b), gradients(program, a, b)),
+                           input_signature=signature)
+    values, grads = compiled(x, y)
+    for e, c in zip(run(program, x, y), values):
+        np.testing.assert_array_equal(c.numpy(), e.numpy())
+    for e, c in zip(gradients(program, x, y), grads):
+        np.testing.assert_allclose(c.numpy(), e.numpy(), rtol=1e-6, atol=1e-6)
