@@ -127,3 +127,29 @@ def test_namedtuples_with_same_name_and_fields_match():
     nest.assert_same_structure(Point(1, 2), Other(3, 4))
     with pytest.raises(TypeError):
         nest.assert_same_structure(Point(1, 2), Different(3, 4))
+
+
+# --- property: flatten / pack_sequence_as round trips on random structures --------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_leaves = st.one_of(st.integers(), st.none(), st.text(max_size=3), st.floats(allow_nan=False))
+_structures = st.recursive(
+    _leaves,
+    lambda children: st.one_of(
+        st.lists(children, max_size=3), st.tuples(children, children),
+        st.dictionaries(st.text("abc", min_size=1, max_size=2), children, max_size=3)),
+    max_leaves=12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_structures)
+def test_flatten_pack_round_trip(structure):
+    import eagerflow as tf
+
+    flat = tf.nest.flatten(structure)
+    assert tf.nest.pack_sequence_as(structure, flat) == structure
+    doubled = tf.nest.map_structure(lambda x: (x, x), structure)
+    tf.nest.assert_same_structure(structure, tf.nest.map_structure(lambda x: 0, structure))
+    # the pairs are structures too: each leaf now stands twice, in place
+    assert tf.nest.flatten(doubled) == [v for x in flat for v in (x, x)]

@@ -152,3 +152,20 @@ def test_gather_scatter_errors():
         tf.range(5, 0)
     with pytest.raises(tf.errors.InvalidArgumentError, match="clip bounds"):
         tf.clip_by_value(tf.zeros([2]), tf.zeros([3, 2]), 1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(shapes_and_indices())
+def test_variable_slice_assign_matches_numpy_eagerly_and_compiled(shape_index):
+    shape, index = shape_index
+    start = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    target = start.copy()
+    selected = target[index]
+    update = -np.arange(selected.size, dtype=np.float32).reshape(selected.shape) - 1
+    target[index] = update
+    v = tf.Variable(start)
+    v[index].assign(update)
+    np.testing.assert_array_equal(v.numpy(), target)
+    w = tf.Variable(start)
+    tf.function(lambda u: w[index].assign(u), autograph=False)(tf.constant(update))
+    np.testing.assert_array_equal(w.numpy(), target)
