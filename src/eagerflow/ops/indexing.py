@@ -13,11 +13,13 @@ import functools
 import numpy as np
 
 from eagerflow.core import dtypes
+from eagerflow.core.context import state
 from eagerflow.core.primitive import Spec, primitive
 from eagerflow.core.tensor import (
     EagerTensor,
     Tensor,
     convert_to_tensor,
+    wrap,
 )
 from eagerflow.ops.array import (
     _error,
@@ -249,11 +251,38 @@ def getitem(tensor, slice_spec, var=None) -> Tensor:
     """`tensor[slice_spec]`: TF's indexing (ints, slices with steps, `...`, tf.newaxis,
     scalar integer tensors; a boolean tensor selects with tf.boolean_mask)."""
     kind = type(slice_spec)
+    if state.plain and type(tensor) is EagerTensor and _basic(slice_spec):
+        # Eager and untaped, ints/slices/...: NumPy's basic indexing is TF's, with no dispatch.
+        try:
+            return wrap(tensor._value[slice_spec])
+        except IndexError:
+            pass  # the primitive raises TF's error
     if kind is not tuple and kind is not int and kind is not builtins.slice and \
             _is_bool_index(slice_spec):
         return boolean_mask(tensor, slice_spec)
     spec, dyn = _parse_index(slice_spec)
     return strided_slice_p.bind(tensor, *dyn, spec=spec)
+
+
+def _basic_item(item) -> bool:
+    kind = type(item)
+    if kind is int or item is None or item is Ellipsis:
+        return True
+    if kind is builtins.slice:
+        start, stop, step = item.start, item.stop, item.step
+        return ((start is None or type(start) is int) and (stop is None or type(stop) is int)
+                and (step is None or (type(step) is int and step != 0)))
+    return False
+
+
+def _basic(key) -> bool:
+    """Python ints, int slices, `...` and None only (no tensors, lists or booleans)."""
+    if type(key) is tuple:
+        for item in key:
+            if not _basic_item(item):
+                return False
+        return True
+    return _basic_item(key)
 
 
 def _bits(mask: int, count: int) -> list:
