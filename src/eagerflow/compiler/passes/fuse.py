@@ -15,10 +15,10 @@ execution only: gradients use the traced graph, so they have no gradient rule.
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 
+from eagerflow.compiler.codegen import _is_literal
 from eagerflow.core.primitive import REGISTRY, op_error
 from eagerflow.graph.ir import Graph, SourceOp
 
@@ -76,16 +76,6 @@ def fits_into(buffer_shape, other_shapes) -> bool:
             if o != 1 and (o is None or o != b):
                 return False
     return True
-
-
-def _is_literal(value) -> bool:
-    if value is None or isinstance(value, (bool, int, str)):
-        return True
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, tuple):
-        return all(_is_literal(v) for v in value)
-    return False
 
 
 def _plain_bias_add(node) -> bool:
