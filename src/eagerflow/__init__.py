@@ -7,6 +7,7 @@ load on first attribute access.
 from eagerflow import bitwise, debugging, dtypes, errors, linalg, math, nest, nn, random
 from eagerflow.autodiff import GradientTape, UnconnectedGradients, custom_gradient
 from eagerflow.core.context import executing_eagerly
+from eagerflow.core.device import device
 from eagerflow.core.dtypes import *
 from eagerflow.core.dtypes import DType, as_dtype
 from eagerflow.core.module import Module, name_scope
@@ -34,6 +35,13 @@ from eagerflow.ops.script import *
 from eagerflow.ops.special import *
 
 __version__ = "0.1.0"
+
+
+def get_logger():
+    """The logger eagerflow writes its warnings to (retracing, AutoGraph), as tf.get_logger()."""
+    import logging
+
+    return logging.getLogger("eagerflow")
 
 _LAZY_SUBMODULES = ("data", "keras", "train", "summary", "autograph", "config", "io")
 
