@@ -172,7 +172,7 @@ class ConcreteFunction:
     """
 
     def __init__(self, graph: Graph, builder: GraphBuilder, input_kinds: list,
-                 input_structure, output_structure, symbolic_inputs) -> None:
+                 input_structure, output_structure) -> None:
         self.graph = graph
         self.optimized_graph = optimize(graph)
         self._compiled = compile_graph(self.optimized_graph, _identifier(graph.name))
@@ -180,7 +180,6 @@ class ConcreteFunction:
         self._input_specs = [v.spec for v in graph.inputs]
         self._input_structure = input_structure
         self._output_structure = output_structure
-        self._symbolic_inputs = symbolic_inputs
         self._read_variables = list(builder.read_variables.values())
         # Variables the graph captured (not passed as arguments): extra inputs of the
         # gradient of an eager call.
@@ -589,8 +588,7 @@ class Function:
         self._tracing_count += 1
         self._variables_frozen = True
         input_structure = _input_markers((tuple(args), dict(kwargs)))
-        concrete = ConcreteFunction(graph, builder, kinds, input_structure, output_structure,
-                                    symbolic_args)
+        concrete = ConcreteFunction(graph, builder, kinds, input_structure, output_structure)
         concrete._output_structure_symbolic = _map_inputs(
             output_structure, lambda x: outputs[x.index] if isinstance(x, _Input) else x)
         return concrete

@@ -16,7 +16,7 @@ from eagerflow.core.context import state
 from eagerflow.core.errors import InvalidArgumentError
 from eagerflow.core.primitive import Spec, primitive
 from eagerflow.core.shape import TensorShape
-from eagerflow.core.tensor import EagerTensor, Tensor, convert_to_tensor
+from eagerflow.core.tensor import Tensor, convert_to_tensor
 from eagerflow.graph.builder import GraphBuilder, tracing
 from eagerflow.graph.interpreter import replay, run_arrays
 from eagerflow.graph.ir import CONSTANT, PLACEHOLDER, Graph, SymbolicTensor
@@ -887,7 +887,3 @@ class TensorArray:
 
     def __repr__(self) -> str:
         return f"<TensorArray dtype={self._dtype.name} element_shape={self._element_shape}>"
-
-
-def _eager_value(x):
-    return x._value if isinstance(x, EagerTensor) else x
