@@ -483,10 +483,6 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     return _traced_while(cond, body, structure, single, shape_invariants, maximum_iterations)
 
 
-def _call_body(fn, values, structure):
-    result = fn(*values) if isinstance(structure, (list, tuple)) else fn(values)
-    return result
-
 
 def _normalize_body_result(result, structure):
     if isinstance(structure, (list, tuple)) and len(structure) == 1 and not isinstance(
