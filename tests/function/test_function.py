@@ -320,3 +320,20 @@ def test_defaults_and_keywords_share_a_trace():
     assert f.experimental_get_tracing_count() == 2
     with pytest.raises(TypeError, match="f\\(\\)"):
         f(x, bogus=1)
+
+
+def test_methods_of_unhashable_instances_keep_their_cache():
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Model:  # eq=True makes instances unhashable
+        scale: float
+
+        @tf.function
+        def __call__(self, x):
+            return x * self.scale
+
+    model = Model(2.0)
+    for _ in range(3):
+        assert float(model(tf.constant(1.0))) == 2.0
+    assert model.__call__.experimental_get_tracing_count() == 1

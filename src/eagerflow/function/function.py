@@ -392,10 +392,13 @@ class Function:
     def __get__(self, instance, owner=None):
         if instance is None:
             return self
+        # One bound Function (and cache) per instance: weakly keyed, or kept in the instance's
+        # __dict__ when it is unhashable (a dataclass with eq=True, say).
+        slot = f"_eagerflow_function_{id(self)}"
         try:
             bound = self._bound_instances.get(instance)
         except TypeError:
-            bound = None
+            bound = getattr(instance, "__dict__", {}).get(slot)
         if bound is None:
             bound = Function(functools.partial(self._python_function, instance), self._name,
                              self._input_signature, self._autograph, self._reduce_retracing,
@@ -404,7 +407,8 @@ class Function:
             try:
                 self._bound_instances[instance] = bound
             except TypeError:
-                pass
+                if hasattr(instance, "__dict__"):
+                    instance.__dict__[slot] = bound
         return bound
 
     @property
