@@ -297,10 +297,10 @@ def _einsum_impl(*arrays, inputs, output):
     return np.asarray(np.einsum(equation, *arrays, optimize=big))
 
 
-def _einsum_grad(g, out, *operands, inputs, output):
+def _einsum_grad(g, out, *operands, inputs, output, needed=None):
     grads = []
     for i, x in enumerate(operands):
-        if not (x.dtype.is_floating or x.dtype.is_complex):
+        if not (x.dtype.is_floating or x.dtype.is_complex) or (needed and not needed[i]):
             grads.append(None)
             continue
         grads.append(_einsum_operand_grad(g, operands, inputs, output, i))
