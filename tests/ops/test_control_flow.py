@@ -314,3 +314,13 @@ def tape_grad_symbolic(f, x):
         tape.watch(x)
         y = f(x)
     return tape.gradient(y, x)
+
+
+def test_while_loop_back_prop_false_stops_gradients():
+    x = tf.constant(2.0)
+    for fn in (lambda v: tf.while_loop(lambda a: a < 10.0, lambda a: a * 2.0, v,
+                                       back_prop=False),):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = fn(x)
+        assert float(y) == 16.0 and tape.gradient(y, x) is None

@@ -479,8 +479,16 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         maximum_iterations = int(np.asarray(maximum_iterations)) if not _is_symbolic(
             maximum_iterations) else maximum_iterations
     if not _tracing():
-        return _eager_while(cond, body, structure, single, maximum_iterations)
-    return _traced_while(cond, body, structure, single, shape_invariants, maximum_iterations)
+        result = _eager_while(cond, body, structure, single, maximum_iterations)
+    else:
+        result = _traced_while(cond, body, structure, single, shape_invariants,
+                               maximum_iterations)
+    if not back_prop:  # TF's (deprecated) switch: no gradient flows through the loop
+        from eagerflow.ops.array import stop_gradient
+
+        result = nest.map_structure(
+            lambda v: stop_gradient(v) if isinstance(v, Tensor) else v, result)
+    return result
 
 
 
