@@ -324,3 +324,16 @@ def test_while_loop_back_prop_false_stops_gradients():
             tape.watch(x)
             y = fn(x)
         assert float(y) == 16.0 and tape.gradient(y, x) is None
+
+
+def test_while_loop_with_a_run_time_maximum_iterations():
+    def f(x, n):
+        return tf.while_loop(lambda a, b: a < 1000.0, lambda a, b: (a * 2.0, b + 1),
+                             (x, tf.constant(0)), maximum_iterations=n)
+
+    for n in (0, 3, 50):
+        eager = f(tf.constant(1.0), tf.constant(n))
+        compiled = tf.function(f)(tf.constant(1.0), tf.constant(n))
+        expected_steps = min(n, 10)
+        assert int(compiled[1]) == int(eager[1]) == expected_steps
+        assert float(compiled[0]) == float(eager[0]) == 2.0 ** expected_steps

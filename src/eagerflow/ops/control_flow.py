@@ -475,9 +475,11 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         raise TypeError("while_loop: cond and body must be callable.")
     single = not isinstance(loop_vars, (list, tuple))
     structure = loop_vars if not single else [loop_vars]
+    if maximum_iterations is not None and _is_symbolic(maximum_iterations):
+        return _counted_while(cond, body, structure, single, shape_invariants,
+                              maximum_iterations, back_prop)
     if maximum_iterations is not None:
-        maximum_iterations = int(np.asarray(maximum_iterations)) if not _is_symbolic(
-            maximum_iterations) else maximum_iterations
+        maximum_iterations = int(np.asarray(maximum_iterations))
     if not _tracing():
         result = _eager_while(cond, body, structure, single, maximum_iterations)
     else:
@@ -490,6 +492,30 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
             lambda v: stop_gradient(v) if isinstance(v, Tensor) else v, result)
     return result
 
+
+
+def _counted_while(cond, body, structure, single, shape_invariants, limit, back_prop):
+    """A loop with a run-time `maximum_iterations`: a counter joins the loop variables."""
+    from eagerflow.ops.array import cast
+    from eagerflow.ops.math import less, logical_and
+
+    limit = cast(limit, dtypes.int32)
+    count = len(structure)
+
+    def counted_cond(i, *values):
+        return logical_and(less(i, limit), cond(*values))
+
+    def counted_body(i, *values):
+        new = _normalize_body_result(body(*values), structure)
+        return (i + 1, *new)
+
+    invariants = None if shape_invariants is None else [None] + list(
+        shape_invariants if not single else [shape_invariants])
+    result = while_loop(counted_cond, counted_body, [convert_to_tensor(0), *structure],
+                        shape_invariants=invariants, back_prop=back_prop)
+    values = list(result[1:1 + count])
+    return values[0] if single else type(structure)(values) if not hasattr(
+        structure, "_fields") else type(structure)(*values)
 
 
 def _normalize_body_result(result, structure):
