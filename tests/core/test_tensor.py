@@ -131,3 +131,12 @@ def test_is_tensor_and_register_conversion():
     assert float(tf.add(tf.convert_to_tensor(Meters(2.0)), 1.0)) == 3.0
     assert tf.is_tensor(tf.constant(1)) and tf.is_tensor(tf.Variable(1))
     assert not tf.is_tensor(np.ones(2))
+
+
+def test_constant_of_a_list_of_tensors_keeps_their_dtype():
+    a = tf.constant(1.0, tf.float64)
+    assert tf.constant([a, a]).dtype == tf.float64
+    assert tf.constant([tf.constant(1, tf.int64), 2]).dtype == tf.int64
+    assert tf.constant([1, tf.constant(2)]).dtype == tf.int32
+    with pytest.raises(TypeError, match="Cannot convert"):
+        tf.constant([1.5, tf.constant(1)])

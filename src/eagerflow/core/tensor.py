@@ -282,7 +282,9 @@ def constant_array(value, dtype: DType | None = None) -> np.ndarray:
         if dtype is not None and array.dtype != dtype._numpy:
             array = _cast_checked(array, dtype, value)
         return array
-    if isinstance(value, (list, tuple)) and value and _contains_tensor(value):
+    from_tensors = isinstance(value, (list, tuple)) and bool(value) and _contains_tensor(value)
+    value_before_unwrap = value
+    if from_tensors:
         value = _unwrap_nested(value)
     try:
         array = np.asarray(value)
@@ -294,6 +296,8 @@ def constant_array(value, dtype: DType | None = None) -> np.ndarray:
     if array.dtype == object and array.size and not isinstance(array.flat[0], (str, bytes)):
         raise TypeError(f"Failed to convert elements of {value!r} to Tensor. Consider casting "
                         "elements to a supported type.")
+    if dtype is None and from_tensors:
+        dtype = _first_tensor_dtype(value_before_unwrap)  # tensors' dtype wins, as in packing
     if dtype is None:
         return _infer_python_dtype(array)
     if dtype is _dtypes.string:
@@ -306,6 +310,17 @@ def constant_array(value, dtype: DType | None = None) -> np.ndarray:
 def _contains_tensor(values) -> bool:
     return any(isinstance(v, Tensor) or hasattr(v, "_variable_read")
                or (isinstance(v, (list, tuple)) and _contains_tensor(v)) for v in values)
+
+
+def _first_tensor_dtype(values):
+    for v in values:
+        if isinstance(v, (list, tuple)):
+            found = _first_tensor_dtype(v)
+            if found is not None:
+                return found
+        elif isinstance(v, Tensor) or hasattr(v, "_variable_read"):
+            return v.dtype
+    return None
 
 
 def _unwrap_nested(values):
