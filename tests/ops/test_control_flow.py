@@ -337,3 +337,19 @@ def test_while_loop_with_a_run_time_maximum_iterations():
         expected_steps = min(n, 10)
         assert int(compiled[1]) == int(eager[1]) == expected_steps
         assert float(compiled[0]) == float(eager[0]) == 2.0 ** expected_steps
+
+
+def test_control_dependencies_group_and_no_op_keep_program_order():
+    v = tf.Variable(1.0)
+
+    @tf.function
+    def f(x):
+        update = v.assign_add(x)
+        with tf.control_dependencies([update, tf.no_op()]):
+            out = tf.identity(v.read_value())
+        tf.group(update)
+        return out
+
+    assert float(f(tf.constant(2.0))) == 3.0 and float(v) == 3.0
+    with pytest.raises(TypeError, match="list or tuple"):
+        tf.control_dependencies(tf.constant(1.0))

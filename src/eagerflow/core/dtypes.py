@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "DType", "as_dtype", "from_numpy",
+    "DType", "as_dtype",
     "float16", "half", "float32", "float64", "double", "bfloat16",
     "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
     "bool", "complex64", "complex128", "string", "resource", "variant",

@@ -21,7 +21,8 @@ from eagerflow.graph.builder import GraphBuilder, tracing
 from eagerflow.graph.interpreter import replay, run_arrays
 from eagerflow.graph.ir import CONSTANT, PLACEHOLDER, Graph, SymbolicTensor
 
-__all__ = ["cond", "case", "switch_case", "while_loop", "TensorArray"]
+__all__ = ["cond", "case", "switch_case", "while_loop", "TensorArray", "control_dependencies",
+           "no_op", "group"]
 NAMESPACES: dict = {}
 
 
@@ -917,3 +918,35 @@ class TensorArray:
 
     def __repr__(self) -> str:
         return f"<TensorArray dtype={self._dtype.name} element_shape={self._element_shape}>"
+
+
+# --- ordering -----------------------------------------------------------------------------
+class control_dependencies:
+    """`with tf.control_dependencies([op, ...]):` — accepted for TF programs.
+
+    eagerflow needs no explicit dependencies: eagerly, ops run when called; in a traced
+    graph, stateful ops (assigns, prints, asserts) keep their program order and are never
+    removed, so what TF orders with control dependencies already runs in order.
+    """
+
+    def __init__(self, control_inputs) -> None:
+        if control_inputs is not None and not isinstance(control_inputs, (list, tuple)):
+            raise TypeError(f"control_inputs must be a list or tuple, got "
+                            f"{type(control_inputs).__name__}")
+        self.control_inputs = control_inputs
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info) -> None:
+        return None
+
+
+def no_op(name=None) -> None:
+    """An op that does nothing (TF returns an Operation; eagerflow returns None)."""
+    return None
+
+
+def group(*inputs, name=None) -> None:
+    """Groups ops for control dependencies; their effects already happen in program order."""
+    return None
