@@ -622,39 +622,52 @@ def _init_map(message_map: MessageMap, values, name: str) -> None:
         message_map[key].CopyFrom(value)
 
 
-class Features(_Message):
-    """`tf.train.Features(feature={'name': Feature, ...})`."""
+class _MapMessage(_Message):
+    """A message with one map field (number 1) from names to `_VALUE` messages."""
 
-    __slots__ = ("_feature",)
+    __slots__ = ("_map",)
+    _FIELD = ""
+    _VALUE: type = _Message
 
-    def __init__(self, feature=None) -> None:
+    def _init_map_field(self, value) -> None:
         self._init_hook()
-        self._feature = MessageMap(self, Feature)
-        _init_map(self._feature, feature, "feature")
-
-    @property
-    def feature(self) -> MessageMap:
-        return self._feature
+        self._map = MessageMap(self, self._VALUE)
+        _init_map(self._map, value, self._FIELD)
 
     def Clear(self) -> None:  # noqa: N802 - proto API
-        self._feature.clear()
+        self._map.clear()
 
     def ClearField(self, name: str) -> None:  # noqa: N802 - proto API
         self.Clear()
 
     def ListFields(self) -> list:  # noqa: N802 - proto API
-        return [("feature", self._feature)] if len(self._feature) else []
+        return [(self._FIELD, self._map)] if len(self._map) else []
 
     def _encode(self) -> bytes:
-        return self._feature._encode(1)
+        return self._map._encode(1)
 
     def _decode(self, data) -> None:
         for number, wire, value in fields(data):
             if number == 1 and wire == _LEN:
-                self._feature._decode_entry(value)
+                self._map._decode_entry(value)
 
     def _text(self, indent: int):
-        yield from self._feature._text("feature", indent)
+        yield from self._map._text(self._FIELD, indent)
+
+
+class Features(_MapMessage):
+    """`tf.train.Features(feature={'name': Feature, ...})`."""
+
+    __slots__ = ()
+    _FIELD = "feature"
+    _VALUE = Feature
+
+    def __init__(self, feature=None) -> None:
+        self._init_map_field(feature)
+
+    @property
+    def feature(self) -> MessageMap:
+        return self._map
 
 
 class _Singular(_Message):
@@ -819,39 +832,19 @@ class _RepeatedMessages:
         return repr(self._items)
 
 
-class FeatureLists(_Message):
+class FeatureLists(_MapMessage):
     """`tf.train.FeatureLists(feature_list={'name': FeatureList, ...})`."""
 
-    __slots__ = ("_feature_list",)
+    __slots__ = ()
+    _FIELD = "feature_list"
+    _VALUE = FeatureList
 
     def __init__(self, feature_list=None) -> None:
-        self._init_hook()
-        self._feature_list = MessageMap(self, FeatureList)
-        _init_map(self._feature_list, feature_list, "feature_list")
+        self._init_map_field(feature_list)
 
     @property
     def feature_list(self) -> MessageMap:
-        return self._feature_list
-
-    def Clear(self) -> None:  # noqa: N802 - proto API
-        self._feature_list.clear()
-
-    def ClearField(self, name: str) -> None:  # noqa: N802 - proto API
-        self.Clear()
-
-    def ListFields(self) -> list:  # noqa: N802 - proto API
-        return [("feature_list", self._feature_list)] if len(self._feature_list) else []
-
-    def _encode(self) -> bytes:
-        return self._feature_list._encode(1)
-
-    def _decode(self, data) -> None:
-        for number, wire, value in fields(data):
-            if number == 1 and wire == _LEN:
-                self._feature_list._decode_entry(value)
-
-    def _text(self, indent: int):
-        yield from self._feature_list._text("feature_list", indent)
+        return self._map
 
 
 class SequenceExample(_Singular):
