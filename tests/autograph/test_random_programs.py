@@ -24,40 +24,47 @@ ASSIGNMENTS = ["a = a + 1.0", "a = a * 0.5", "b = b + a", "b = b - 0.25", "a = a
 CONDITIONS = ["a > 1.0", "b < a", "a + b > 2.0", "c % 2 == 0", "True", "n > 2"]
 
 
-def statements(depth: int):
-    simple = st.sampled_from(ASSIGNMENTS).map(lambda s: [s])
+def statements(depth: int, assignments=ASSIGNMENTS, conditions=CONDITIONS,
+               with_while: bool = True):
+    """Lines of a random block: assignments, nested if/else, while and for loops."""
+    simple = st.sampled_from(assignments).map(lambda s: [s])
     if depth == 0:
         return simple
-    block = st.lists(statements(depth - 1), min_size=1, max_size=3).map(
+    block = st.lists(statements(depth - 1, assignments, conditions, with_while),
+                     min_size=1, max_size=3).map(
         lambda parts: [line for part in parts for line in part])
 
     def indent(lines):
         return ["    " + line for line in lines]
 
-    if_stmt = st.tuples(st.sampled_from(CONDITIONS), block, block).map(
+    exits = st.sampled_from(["", "break", "continue"])
+    if_stmt = st.tuples(st.sampled_from(conditions), block, block).map(
         lambda t: [f"if {t[0]}:"] + indent(t[1]) + ["else:"] + indent(t[2]))
-    while_stmt = st.tuples(st.integers(1, 4), block, st.sampled_from(["", "break", "continue"]),
-                           st.sampled_from(CONDITIONS)).map(
+    while_stmt = st.tuples(st.integers(1, 4), block, exits, st.sampled_from(conditions)).map(
         lambda t: [f"k{depth} = 0", f"while k{depth} < {t[0]}:", f"    k{depth} += 1"]
         + indent(t[1]) + ([f"    if {t[3]}:", f"        {t[2]}"] if t[2] else []))
-    for_stmt = st.tuples(st.integers(1, 4), block, st.sampled_from(["", "break", "continue"]),
-                         st.sampled_from(CONDITIONS)).map(
+    for_stmt = st.tuples(st.integers(1, 3), block, exits, st.sampled_from(conditions)).map(
         lambda t: [f"for j{depth} in tf.range({t[0]}):"]
         + ([f"    if {t[3]}:", f"        {t[2]}"] if t[2] else []) + indent(t[1]))
-    return st.one_of(simple, if_stmt, while_stmt, for_stmt)
+    forms = [simple, if_stmt, for_stmt] + ([while_stmt] if with_while else [])
+    return st.one_of(*forms)
 
 
-def build(lines):
-    """Write the program to a file (AutoGraph reads source) and import its function."""
-    body = "\n".join("    " + line for line in lines)
-    source = (f"import eagerflow as tf\n\nw = tf.Variable(0.9)\n\n\n"
-              f"def program(a, b, n):\n    c = tf.constant(0)\n{body}\n    return a, b, c\n")
-    path = _FOLDER / f"program_{next(_COUNTER)}.py"
+def _load(source: str, stem: str):
+    """Write a program to a file (AutoGraph reads source) and import it."""
+    path = _FOLDER / f"{stem}_{next(_COUNTER)}.py"
     path.write_text(source)
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.program, source
+    return module
+
+
+def build(lines):
+    body = "\n".join("    " + line for line in lines)
+    source = (f"import eagerflow as tf\n\nw = tf.Variable(0.9)\n\n\n"
+              f"def program(a, b, n):\n    c = tf.constant(0)\n{body}\n    return a, b, c\n")
+    return _load(source, "program").program, source
 
 
 @settings(max_examples=100, deadline=None)
@@ -102,22 +109,7 @@ VECTOR_CONDITIONS = ["tf.reduce_sum(a) > 1.0", "b < tf.reduce_max(a)", "tf.reduc
 
 
 def vector_statements(depth: int):
-    simple = st.sampled_from(VECTOR_ASSIGNMENTS).map(lambda s: [s])
-    if depth == 0:
-        return simple
-    block = st.lists(vector_statements(depth - 1), min_size=1, max_size=3).map(
-        lambda parts: [line for part in parts for line in part])
-
-    def indent(lines):
-        return ["    " + line for line in lines]
-
-    if_stmt = st.tuples(st.sampled_from(VECTOR_CONDITIONS), block, block).map(
-        lambda t: [f"if {t[0]}:"] + indent(t[1]) + ["else:"] + indent(t[2]))
-    for_stmt = st.tuples(st.integers(1, 3), block, st.sampled_from(["", "break", "continue"]),
-                         st.sampled_from(VECTOR_CONDITIONS)).map(
-        lambda t: [f"for j{depth} in tf.range({t[0]}):"]
-        + ([f"    if {t[3]}:", f"        {t[2]}"] if t[2] else []) + indent(t[1]))
-    return st.one_of(simple, if_stmt, for_stmt)
+    return statements(depth, VECTOR_ASSIGNMENTS, VECTOR_CONDITIONS, with_while=False)
 
 
 def build_vector(lines):
@@ -127,11 +119,7 @@ def build_vector(lines):
               f"    acc = tf.TensorArray(tf.float32, size=0, dynamic_size=True,\n"
               f"                         element_shape=[3])\n{body}\n"
               f"    return a, b, tf.reduce_sum(acc.stack())\n")
-    path = _FOLDER / f"vector_{next(_COUNTER)}.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _load(source, "vector")
     return module.program, module.w, source
 
 

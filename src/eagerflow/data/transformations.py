@@ -204,15 +204,10 @@ def _truth(value) -> bool:
                      f"but its return type is {spec}.")
 
 
-class _FilterIterator:
-    __slots__ = ("_source", "_fn")
+class _FilterIterator(_MapIterator):
+    """The elements of `source` for which the predicate holds."""
 
-    def __init__(self, source, fn) -> None:
-        self._source = source
-        self._fn = fn
-
-    def __iter__(self):
-        return self
+    __slots__ = ()
 
     def __next__(self):
         fn, source = self._fn, self._source
@@ -220,9 +215,6 @@ class _FilterIterator:
             element = next(source)
             if _truth(fn(element)):
                 return element
-
-    def close(self) -> None:
-        close_iterator(self._source)
 
 
 class FilterDataset(Unary):
