@@ -1,9 +1,10 @@
 """The import direction of DESIGN.md, and a light `import eagerflow`.
 
 Layers: core -> graph -> ops -> autodiff -> compiler -> autograph -> function ->
-data | keras | train | summary. A module may import (at module level) only from its
-own layer or lower ones; imports inside functions are where a lower layer reaches
-up lazily, and are not checked here.
+data, then the public namespace (`eagerflow` itself), then keras | train | summary,
+which load lazily and so may use `import eagerflow as tf`. A module may import (at
+module level) only from its own layer or lower ones; imports inside functions are
+where a lower layer reaches up lazily, and are not checked here.
 """
 
 import ast
@@ -15,7 +16,7 @@ import pytest
 
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "src" / "eagerflow"
 LAYERS = {"core": 0, "graph": 1, "ops": 2, "autodiff": 3, "compiler": 4, "autograph": 5,
-          "function": 6, "data": 7, "keras": 7, "train": 7, "summary": 7}
+          "function": 6, "data": 7, "keras": 9, "train": 9, "summary": 9}
 TOP = 8  # the public namespace modules, __init__, demo
 
 

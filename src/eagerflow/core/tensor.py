@@ -120,7 +120,7 @@ class Tensor:
 class EagerTensor(Tensor):
     """A tensor with a value: one NumPy array (or NumPy scalar for rank 0)."""
 
-    __slots__ = ("_value", "__weakref__")
+    __slots__ = ("_value", "_keras_mask", "__weakref__")
 
     def __init__(self, value) -> None:
         self._value = value

@@ -79,7 +79,7 @@ class Node:
 class SymbolicTensor(Tensor):
     """A value of a graph under construction: a node's output with a static shape and dtype."""
 
-    __slots__ = ("node", "index", "_shape", "_dtype", "graph", "__weakref__")
+    __slots__ = ("node", "index", "_shape", "_dtype", "graph", "_keras_mask", "__weakref__")
 
     def __init__(self, node: Node, index: int, spec: Spec, graph: Graph) -> None:
         self.node = node

@@ -1,0 +1,224 @@
+"""`tf.keras.activations`: element-wise activation functions and their lookup by name.
+
+Every function is built from eagerflow ops, so it runs eagerly and inside tf.function alike;
+`get`/`serialize`/`deserialize` map between functions and the names stored in layer configs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import eagerflow as tf
+
+__all__ = ["relu", "sigmoid", "softmax", "log_softmax", "tanh", "elu", "selu", "softplus",
+           "softsign", "swish", "silu", "gelu", "exponential", "hard_sigmoid", "hard_silu",
+           "hard_swish", "linear", "leaky_relu", "relu6", "mish", "get", "serialize",
+           "deserialize"]
+
+
+def relu(x, alpha: float = 0.0, max_value: float | None = None, threshold: float = 0.0):
+    """Rectified linear unit: `x` above `threshold`, `alpha * (x - threshold)` below it,
+    clipped at `max_value` when given (tf_keras semantics)."""
+    x = tf.convert_to_tensor(x)
+    if alpha != 0.0 and max_value is None and threshold == 0.0:
+        return tf.nn.leaky_relu(x, alpha=alpha)
+    negative_part = None
+    if alpha != 0.0:
+        negative_part = tf.nn.relu(-x + threshold) if threshold != 0.0 else tf.nn.relu(-x)
+    clip_max = max_value is not None
+    if threshold != 0.0:
+        x = x * tf.cast(tf.greater(x, threshold), x.dtype)
+    elif max_value == 6:
+        x = tf.nn.relu6(x)
+        clip_max = False
+    else:
+        x = tf.nn.relu(x)
+    if clip_max:
+        x = tf.clip_by_value(x, tf.constant(0, x.dtype), tf.constant(max_value, x.dtype))
+    if negative_part is not None:
+        x = x - tf.cast(alpha, x.dtype) * negative_part
+    return x
+
+
+def sigmoid(x):
+    """Logistic function `1 / (1 + exp(-x))`."""
+    return tf.sigmoid(x)
+
+
+def _check_softmax_rank(x, name: str) -> None:
+    rank = x.shape.rank
+    if rank is not None and rank <= 1:
+        raise ValueError(f"Cannot apply {name} to a tensor that is 1D. Received input shape: "
+                         f"{x.shape}. Add a batch dimension first (e.g. tf.expand_dims(x, 0)).")
+
+
+def softmax(x, axis: int | tuple | list = -1):
+    """Softmax along `axis`: exponentials normalised to sum to one (rank >= 2 as in tf_keras)."""
+    x = tf.convert_to_tensor(x)
+    _check_softmax_rank(x, "softmax")
+    if isinstance(axis, int):
+        return tf.nn.softmax(x, axis=axis)
+    shifted = x - tf.reduce_logsumexp(x, axis=axis, keepdims=True)
+    return tf.exp(shifted)
+
+
+def log_softmax(x, axis: int | tuple | list = -1):
+    """Logarithm of `softmax(x, axis)`, computed stably."""
+    x = tf.convert_to_tensor(x)
+    if isinstance(axis, int):
+        return tf.nn.log_softmax(x, axis=axis)
+    return x - tf.reduce_logsumexp(x, axis=axis, keepdims=True)
+
+
+def tanh(x):
+    """Hyperbolic tangent."""
+    return tf.tanh(x)
+
+
+def elu(x, alpha: float = 1.0):
+    """Exponential linear unit: `x` for x > 0, `alpha * (exp(x) - 1)` otherwise."""
+    x = tf.convert_to_tensor(x)
+    result = tf.nn.elu(x)
+    if alpha == 1:
+        return result
+    return tf.where(x > 0, result, tf.cast(alpha, x.dtype) * result)
+
+
+def selu(x):
+    """Scaled ELU with the self-normalising constants of Klambauer et al. (2017)."""
+    return tf.nn.selu(x)
+
+
+def softplus(x):
+    """`log(exp(x) + 1)`, computed without overflow."""
+    return tf.math.softplus(x)
+
+
+def softsign(x):
+    """`x / (abs(x) + 1)`."""
+    return tf.nn.softsign(x)
+
+
+def swish(x):
+    """`x * sigmoid(x)` (also called SiLU)."""
+    return tf.nn.silu(x)
+
+
+def silu(x):
+    """`x * sigmoid(x)`, the Keras 3 name of swish."""
+    return tf.nn.silu(x)
+
+
+def gelu(x, approximate: bool = False):
+    """Gaussian error linear unit `x * Phi(x)`; the tanh approximation when `approximate`."""
+    return tf.nn.gelu(x, approximate=approximate)
+
+
+def exponential(x):
+    """`exp(x)`."""
+    return tf.exp(x)
+
+
+def hard_sigmoid(x):
+    """Piecewise-linear sigmoid of tf_keras 2.x: `clip(0.2 * x + 0.5, 0, 1)`."""
+    x = tf.convert_to_tensor(x)
+    point_two = tf.constant(0.2, x.dtype)
+    half = tf.constant(0.5, x.dtype)
+    return tf.clip_by_value(point_two * x + half, tf.constant(0, x.dtype), tf.constant(1, x.dtype))
+
+
+def hard_silu(x):
+    """`x * relu6(x + 3) / 6`, the piecewise-linear swish."""
+    x = tf.convert_to_tensor(x)
+    return x * tf.nn.relu6(x + tf.constant(3, x.dtype)) / tf.constant(6, x.dtype)
+
+
+hard_swish = hard_silu
+
+
+def linear(x):
+    """The identity: returns its input unchanged (the activation of `activation=None`)."""
+    return x
+
+
+def leaky_relu(x, negative_slope: float = 0.2):
+    """`x` for x >= 0, `negative_slope * x` otherwise."""
+    return tf.nn.leaky_relu(x, alpha=negative_slope)
+
+
+def relu6(x):
+    """`min(max(x, 0), 6)`."""
+    return tf.nn.relu6(x)
+
+
+def mish(x):
+    """`x * tanh(softplus(x))` (Misra, 2019)."""
+    x = tf.convert_to_tensor(x)
+    return x * tf.tanh(tf.math.softplus(x))
+
+
+_ACTIVATIONS: dict[str, Callable] = {
+    fn.__name__: fn for fn in (relu, sigmoid, softmax, log_softmax, tanh, elu, selu, softplus,
+                               softsign, swish, silu, gelu, exponential, hard_sigmoid, hard_silu,
+                               linear, leaky_relu, relu6, mish)
+}
+_ACTIVATIONS["hard_swish"] = hard_silu
+
+
+def serialize(activation: Callable) -> str | dict:
+    """The name stored in a layer config: 'relu' for a built-in, the function's or object's
+    serialized form for a custom one."""
+    name = getattr(activation, "__name__", None)
+    if name is not None and _ACTIVATIONS.get(name) is activation:
+        return name
+    if hasattr(activation, "get_config"):
+        from eagerflow.keras.initializers import serialize_object
+
+        return serialize_object(activation, module=type(activation).__module__)
+    if name is not None and callable(activation):
+        return name
+    raise ValueError(f"Could not serialize activation {activation!r}: it is neither a built-in "
+                     "activation, a named function, nor an object with `get_config()`.")
+
+
+def deserialize(name: str | dict, custom_objects: dict | None = None,
+                use_legacy_format: bool = False) -> Callable:
+    """The activation function named `name` (custom_objects consulted first)."""
+    if isinstance(name, dict):
+        from eagerflow.keras.initializers import deserialize_object
+
+        return deserialize_object(name, _ACTIVATIONS, custom_objects, "activation function")
+    if not isinstance(name, str):
+        raise TypeError(f"Could not interpret activation function identifier: {name!r}")
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    registered = _registered(name)
+    if registered is not None:
+        return registered
+    if name not in _ACTIVATIONS:
+        raise ValueError(
+            f"Unknown activation function: '{name}'. Please ensure you are using a "
+            "`keras.utils.custom_object_scope` and that this object is included in the scope. "
+            f"Known activations: {sorted(_ACTIVATIONS)}.")
+    return _ACTIVATIONS[name]
+
+
+def _registered(name: str) -> Any:
+    """A custom object registered with the saving registry under `name`, if that exists."""
+    from eagerflow.keras.initializers import registered_object
+
+    return registered_object(name)
+
+
+def get(identifier: Any) -> Callable:
+    """The activation for a layer's `activation=` argument: None -> linear, a name or a
+    serialized dict -> the function, a callable -> itself."""
+    if identifier is None:
+        return linear
+    if isinstance(identifier, (str, dict)):
+        return deserialize(identifier)
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"Could not interpret activation function identifier: {identifier!r}. "
+                    "Pass a name such as 'relu', a callable, or None.")

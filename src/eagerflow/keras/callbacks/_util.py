@@ -1,0 +1,59 @@
+"""Helpers the callbacks share: logs to Python floats, monitor direction, optimizer LR."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+logger = logging.getLogger("eagerflow")
+
+
+def to_python(value):
+    """A tensor / NumPy scalar -> Python float or int (arrays -> lists); others unchanged."""
+    if hasattr(value, "numpy"):
+        value = value.numpy()
+    if isinstance(value, np.ndarray):
+        return value.item() if value.ndim == 0 else value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def process_logs(logs) -> dict:
+    """The logs dict with tensors turned into Python numbers (the same dict when already so)."""
+    if logs is None:
+        return {}
+    if all(isinstance(v, (int, float, str, type(None))) for v in logs.values()):
+        return logs
+    return {key: to_python(value) for key, value in logs.items()}
+
+
+def monitor_mode(owner: str, monitor: str, mode: str) -> str:
+    """'min' or 'max' for `mode` ('auto' picks max for accuracy-like names, as tf_keras)."""
+    if mode not in ("auto", "min", "max"):
+        logger.warning("%s mode %s is unknown, fallback to auto mode.", owner, mode)
+        mode = "auto"
+    if mode == "auto":
+        return "max" if "acc" in monitor or monitor.startswith("fmeasure") else "min"
+    return mode
+
+
+def get_learning_rate(optimizer) -> float:
+    """The optimizer's current learning rate as a Python float (schedules evaluated)."""
+    if optimizer is None or not hasattr(optimizer, "learning_rate"):
+        raise ValueError('Optimizer must have a "learning_rate" attribute; got '
+                         f"{type(optimizer).__name__}.")
+    value = optimizer.learning_rate
+    if callable(value) and not hasattr(value, "numpy"):
+        value = value(optimizer.iterations)
+    return float(to_python(value))
+
+
+def set_learning_rate(optimizer, value: float) -> None:
+    """Set the optimizer's learning rate (assigns its learning-rate variable)."""
+    current = getattr(optimizer, "_learning_rate", None)
+    if current is not None and hasattr(current, "assign"):
+        current.assign(float(value))
+    else:
+        optimizer.learning_rate = float(value)

@@ -1,0 +1,599 @@
+"""Convolution layers (tf.keras.layers.Conv1D/2D/3D, their transposes, depthwise and separable
+convolutions), and the argument helpers the pooling and reshaping families share."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import eagerflow as tf
+from eagerflow.keras.layers.layer import InputSpec, Layer
+
+__all__ = [
+    "Conv", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose",
+    "Conv3DTranspose", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D",
+    "SeparableConv2D", "Convolution1D", "Convolution2D", "Convolution3D",
+    "Convolution2DTranspose", "Convolution3DTranspose", "SeparableConvolution1D",
+    "SeparableConvolution2D",
+]
+
+
+# --- argument helpers (shared with pooling.py and reshaping.py) -------------------------------
+def _keras_module(kind: str):
+    """eagerflow.keras.<kind> (initializers, activations, ...), imported when first needed."""
+    return importlib.import_module(f"eagerflow.keras.{kind}")
+
+
+def _get(kind: str, identifier: Any) -> Any:
+    """`keras.<kind>.get(identifier)`; None stays None (except activations: linear)."""
+    if identifier is None and kind != "activations":
+        return None
+    return _keras_module(kind).get(identifier)
+
+
+def _serialize(kind: str, obj: Any) -> Any:
+    """`keras.<kind>.serialize(obj)`, None for None: the JSON-safe form get_config stores."""
+    if obj is None:
+        return None
+    return _keras_module(kind).serialize(obj)
+
+
+def _normalize_tuple(value: Any, n: int, name: str, allow_zero: bool = False) -> tuple:
+    """An int or an iterable of n ints as a tuple of n ints (Keras's conv_utils rule)."""
+    error = (f"The `{name}` argument must be a tuple of {n} integers. Received: "
+             f"{name}={value}")
+    if isinstance(value, int) and not isinstance(value, bool):
+        result = (value,) * n
+    else:
+        try:
+            result = tuple(value)
+        except TypeError:
+            raise ValueError(error) from None
+        if len(result) != n or not all(isinstance(v, int) and not isinstance(v, bool)
+                                       for v in result):
+            raise ValueError(error)
+    lowest = 0 if allow_zero else 1
+    if any(v < lowest for v in result):
+        relation = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{error}, including values that are not {relation}.")
+    return result
+
+
+def _normalize_padding(value: Any, allowed=("valid", "same")) -> str:
+    padding = value.lower() if isinstance(value, str) else value
+    if padding not in allowed:
+        raise ValueError(f"The `padding` argument must be one of {list(allowed)}. Received: "
+                         f"padding={value!r}")
+    return padding
+
+
+def _normalize_data_format(value: str | None) -> str:
+    if value is None:
+        value = _keras_module("backend").image_data_format()
+    data_format = value.lower()
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f'The `data_format` argument must be one of "channels_first", '
+                         f'"channels_last". Received: data_format={value!r}')
+    return data_format
+
+
+def _op_format(data_format: str, rank: int) -> str:
+    """The op-level data format string ('NHWC', 'NCW', ...) of a Keras data_format."""
+    spatial = {1: "W", 2: "HW", 3: "DHW"}[rank]
+    return f"NC{spatial}" if data_format == "channels_first" else f"N{spatial}C"
+
+
+def _conv_output_length(length, kernel, padding, stride, dilation=1):
+    """Output length of a convolution or pooling window over `length` (None stays None)."""
+    if length is None:
+        return None
+    span = (kernel - 1) * dilation + 1
+    if padding in ("same", "causal"):
+        out = length
+    else:
+        out = length - span + 1
+    return max(0, (out + stride - 1) // stride)
+
+
+def _deconv_output_length(length, kernel, padding, output_padding, stride, dilation=1):
+    """Output length of a transposed convolution (Keras's deconv_output_length)."""
+    if length is None:
+        return None
+    span = (kernel - 1) * dilation + 1
+    if output_padding is None:
+        if padding == "valid":
+            return length * stride + max(span - stride, 0)
+        return length * stride
+    pad = span // 2 if padding == "same" else 0
+    return (length - 1) * stride + span - 2 * pad + output_padding
+
+
+def _shape_list(input_shape) -> list:
+    return tf.TensorShape(input_shape).as_list()
+
+
+def _check_rank(layer: Layer, shape: list, ndim: int, exact: bool = False) -> None:
+    """Keras's InputSpec message, raised from build for layers called on a bad rank."""
+    if (len(shape) != ndim) if exact else (len(shape) < ndim):
+        kind = "ndim" if exact else "min_ndim"
+        raise ValueError(f'Input 0 of layer "{layer.name}" is incompatible with the layer: '
+                         f"expected {kind}={ndim}, found ndim={len(shape)}. Full shape "
+                         f"received: {tuple(shape)}")
+
+
+def _fold_batch_dims(inputs, keep: int):
+    """Reshape inputs with extra leading batch dims to rank `keep` (returns the restorer)."""
+    rank = inputs.shape.rank
+    if rank is None or rank <= keep:
+        return inputs, lambda y: y
+    outer = tf.shape(inputs)[: rank - keep + 1]
+    inner = inputs.shape.as_list()[rank - keep + 1:]
+    folded = tf.reshape(inputs, [-1] + [-1 if d is None else d for d in inner])
+
+    def restore(y):
+        tail = tf.shape(y)[1:]
+        return tf.reshape(y, tf.concat([outer, tail], axis=0))
+    return folded, restore
+
+
+# --- convolutions ----------------------------------------------------------------------------
+class Conv(Layer):
+    """N-D convolution layer: `activation(conv(inputs, kernel) + bias)`.
+
+    The kernel has shape kernel_size + (input_channels // groups, filters).
+    """
+
+    _rank = 2
+
+    def __init__(self, rank: int | None = None, filters: int | None = None, kernel_size=None,
+                 strides=1, padding: str = "valid", data_format: str | None = None,
+                 dilation_rate=1, groups: int = 1, activation=None, use_bias: bool = True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rank = rank = self._rank if rank is None else int(rank)
+        if filters is not None and not isinstance(filters, int):
+            filters = int(filters)
+        if filters is not None and filters <= 0:
+            raise ValueError(f"Invalid value for argument `filters`. Expected a strictly "
+                             f"positive value. Received filters={filters}.")
+        self.filters = filters
+        self.groups = int(groups or 1)
+        if filters is not None and filters % self.groups:
+            raise ValueError(f"The number of filters must be evenly divisible by the number "
+                             f"of groups. Received: groups={self.groups}, filters={filters}.")
+        self.kernel_size = _normalize_tuple(kernel_size, rank, "kernel_size")
+        self.strides = _normalize_tuple(strides, rank, "strides")
+        allowed = ("valid", "same", "causal") if rank == 1 else ("valid", "same")
+        self.padding = _normalize_padding(padding, allowed)
+        self.data_format = _normalize_data_format(data_format)
+        self.dilation_rate = _normalize_tuple(dilation_rate, rank, "dilation_rate")
+        self.activation = _get("activations", activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = _get("initializers", kernel_initializer)
+        self.bias_initializer = _get("initializers", bias_initializer)
+        self.kernel_regularizer = _get("regularizers", kernel_regularizer)
+        self.bias_regularizer = _get("regularizers", bias_regularizer)
+        # the base Layer adds activity_regularizer(outputs) / batch to `losses` after `call`
+        self._activity_regularizer = _get("regularizers", activity_regularizer)
+        self.kernel_constraint = _get("constraints", kernel_constraint)
+        self.bias_constraint = _get("constraints", bias_constraint)
+        if self.padding == "causal" and self.data_format == "channels_first":
+            raise ValueError("Causal padding is only supported for `Conv1D` with "
+                             "data_format='channels_last'.")
+        self.input_spec = InputSpec(min_ndim=rank + 2)
+
+    # channel axis of the (folded) input, as a negative index
+    @property
+    def _channel_axis(self) -> int:
+        return -1 - self.rank if self.data_format == "channels_first" else -1
+
+    def _input_channels(self, shape: list) -> int:
+        _check_rank(self, shape, self.rank + 2)
+        channels = shape[self._channel_axis]
+        if channels is None:
+            raise ValueError(f"The channel dimension of the inputs should be defined. The "
+                             f"input_shape received is {tuple(shape)}, where axis "
+                             f"{self._channel_axis} (0-based) is the channel dimension, which "
+                             f"found to be `None`.")
+        return channels
+
+    def _kernel_shape(self, channels: int) -> tuple:
+        if channels % self.groups:
+            raise ValueError(f"The number of input channels must be evenly divisible by the "
+                             f"number of groups. Received groups={self.groups}, but the input "
+                             f"has {channels} channels (full input shape is ...).")
+        return self.kernel_size + (channels // self.groups, self.filters)
+
+    def build(self, input_shape) -> None:
+        shape = _shape_list(input_shape)
+        channels = self._input_channels(shape)
+        self.kernel = self.add_weight(
+            name="kernel", shape=self._kernel_shape(channels),
+            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint, trainable=True, dtype=self.dtype)
+        if self.use_bias:
+            self.bias = self.add_weight(
+                name="bias", shape=(self._bias_size(channels),),
+                initializer=self.bias_initializer, regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint, trainable=True, dtype=self.dtype)
+        else:
+            self.bias = None
+        self.input_spec = InputSpec(min_ndim=self.rank + 2,
+                                    axes={self._channel_axis: channels})
+        self.built = True
+
+    def _bias_size(self, channels: int) -> int:
+        return self.filters
+
+    def _convolve(self, inputs):
+        fmt = _op_format(self.data_format, self.rank)
+        padding = self.padding.upper()
+        if self.padding == "causal":  # pad the front of the time axis, then a valid conv
+            left = self.dilation_rate[0] * (self.kernel_size[0] - 1)
+            inputs = tf.pad(inputs, [[0, 0], [left, 0], [0, 0]])
+            padding = "VALID"
+
+        def conv(x, kernel):
+            return tf.nn.convolution(x, kernel, strides=list(self.strides), padding=padding,
+                                     data_format=fmt, dilations=list(self.dilation_rate))
+        if self.groups == 1:
+            return conv(inputs, self.kernel)
+        axis = 1 if self.data_format == "channels_first" else self.rank + 1
+        pieces = tf.split(inputs, self.groups, axis=axis)
+        kernels = tf.split(self.kernel, self.groups, axis=-1)
+        return tf.concat([conv(x, k) for x, k in zip(pieces, kernels)], axis=axis)
+
+    def call(self, inputs):
+        inputs, restore = _fold_batch_dims(inputs, self.rank + 2)
+        outputs = self._convolve(inputs)
+        if self.use_bias:
+            fmt = "NC..." if self.data_format == "channels_first" else "N...C"
+            outputs = tf.nn.bias_add(outputs, self.bias, data_format=fmt)
+        return restore(self.activation(outputs))
+
+    def _spatial_output(self, sizes: list) -> list:
+        return [_conv_output_length(size, self.kernel_size[i], self.padding, self.strides[i],
+                                    self.dilation_rate[i]) for i, size in enumerate(sizes)]
+
+    def _output_channels(self, channels):
+        return self.filters
+
+    def compute_output_shape(self, input_shape) -> tf.TensorShape:
+        shape = _shape_list(input_shape)
+        _check_rank(self, shape, self.rank + 2)
+        n = self.rank
+        if self.data_format == "channels_first":
+            outer, channels, sizes = shape[:-n - 1], shape[-n - 1], shape[-n:]
+            out = outer + [self._output_channels(channels)] + self._spatial_output(sizes)
+        else:
+            outer, sizes, channels = shape[:-n - 1], shape[-n - 1:-1], shape[-1]
+            out = outer + self._spatial_output(sizes) + [self._output_channels(channels)]
+        return tf.TensorShape(out)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+            "groups": self.groups,
+            "activation": _serialize("activations", self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": _serialize("initializers", self.kernel_initializer),
+            "bias_initializer": _serialize("initializers", self.bias_initializer),
+            "kernel_regularizer": _serialize("regularizers", self.kernel_regularizer),
+            "bias_regularizer": _serialize("regularizers", self.bias_regularizer),
+            "activity_regularizer": _serialize("regularizers", self._activity_regularizer),
+            "kernel_constraint": _serialize("constraints", self.kernel_constraint),
+            "bias_constraint": _serialize("constraints", self.bias_constraint),
+        })
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict):
+        config = dict(config)
+        if cls is not Conv:
+            config.pop("rank", None)
+        return cls(**config)
+
+
+class Conv1D(Conv):
+    """1-D convolution over (batch, steps, channels); padding may also be 'causal'."""
+
+    _rank = 1
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid",
+                 data_format="channels_last", dilation_rate=1, groups=1, activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs) -> None:
+        super().__init__(1, filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         groups, activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, bias_constraint, **kwargs)
+
+
+class Conv2D(Conv):
+    """2-D convolution over (batch, rows, cols, channels) (or channels_first)."""
+
+    _rank = 2
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs) -> None:
+        super().__init__(2, filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         groups, activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, bias_constraint, **kwargs)
+
+
+class Conv3D(Conv):
+    """3-D convolution over (batch, depth, rows, cols, channels) (or channels_first)."""
+
+    _rank = 3
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 data_format=None, dilation_rate=(1, 1, 1), groups=1, activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs) -> None:
+        super().__init__(3, filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         groups, activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, bias_constraint, **kwargs)
+
+
+class _ConvTranspose(Conv):
+    """Transposed convolution (the gradient of a convolution with respect to its input).
+
+    The kernel has shape kernel_size + (filters, input_channels).
+    """
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs) -> None:
+        kwargs.pop("groups", None)
+        super().__init__(self._rank, filters, kernel_size, strides, padding, data_format,
+                         dilation_rate, 1, activation, use_bias, kernel_initializer,
+                         bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+        if output_padding is None:
+            self.output_padding = None
+        else:
+            self.output_padding = _normalize_tuple(output_padding, self.rank, "output_padding",
+                                                   allow_zero=True)
+            for pad, stride in zip(self.output_padding, self.strides):
+                if pad >= stride:
+                    raise ValueError(f"Strides must be greater than output padding. Received "
+                                     f"strides={self.strides}, "
+                                     f"output_padding={self.output_padding}.")
+
+    def _kernel_shape(self, channels: int) -> tuple:
+        return self.kernel_size + (self.filters, channels)
+
+    def _spatial_output(self, sizes: list) -> list:
+        pads = self.output_padding or (None,) * self.rank
+        return [_deconv_output_length(size, self.kernel_size[i], self.padding, pads[i],
+                                      self.strides[i], self.dilation_rate[i])
+                for i, size in enumerate(sizes)]
+
+    def _convolve(self, inputs):
+        shape = inputs.shape.as_list()
+        n = self.rank
+        sizes = shape[2:] if self.data_format == "channels_first" else shape[1:-1]
+        if None in sizes:
+            raise ValueError(f'Layer "{self.name}" needs the spatial dimensions of its input '
+                             f"to be known; received input shape {tuple(shape)}.")
+        spatial = self._spatial_output(sizes)
+        batch = shape[0] if shape[0] is not None else tf.shape(inputs)[0]
+        if self.data_format == "channels_first":
+            output_shape = [batch, self.filters] + spatial
+        else:
+            output_shape = [batch] + spatial + [self.filters]
+        return tf.nn.conv_transpose(inputs, self.kernel, output_shape, list(self.strides),
+                                    padding=self.padding.upper(),
+                                    data_format=_op_format(self.data_format, n),
+                                    dilations=list(self.dilation_rate))
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.pop("groups", None)
+        config["output_padding"] = self.output_padding
+        return config
+
+
+class Conv1DTranspose(_ConvTranspose):
+    """Transposed 1-D convolution (upsampling the steps axis by `strides`)."""
+
+    _rank = 1
+
+
+class Conv2DTranspose(_ConvTranspose):
+    """Transposed 2-D convolution ("deconvolution"); kernel (h, w, filters, in_channels)."""
+
+    _rank = 2
+
+
+class Conv3DTranspose(_ConvTranspose):
+    """Transposed 3-D convolution; kernel (d, h, w, filters, in_channels)."""
+
+    _rank = 3
+
+
+class _DepthwiseConv(Conv):
+    """Each input channel convolved with its own `depth_multiplier` filters (1-D or 2-D)."""
+
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs) -> None:
+        for key in ("filters", "groups", "kernel_initializer", "kernel_regularizer",
+                    "kernel_constraint"):
+            kwargs.pop(key, None)
+        super().__init__(self._rank, None, kernel_size, strides, padding, data_format,
+                         dilation_rate, 1, activation, use_bias, None, bias_initializer,
+                         None, bias_regularizer, activity_regularizer, None, bias_constraint,
+                         **kwargs)
+        self.depth_multiplier = int(depth_multiplier)
+        self.depthwise_initializer = _get("initializers", depthwise_initializer)
+        self.depthwise_regularizer = _get("regularizers", depthwise_regularizer)
+        self.depthwise_constraint = _get("constraints", depthwise_constraint)
+
+    def build(self, input_shape) -> None:
+        shape = _shape_list(input_shape)
+        channels = self._input_channels(shape)
+        self.depthwise_kernel = self.add_weight(
+            name="depthwise_kernel",
+            shape=self.kernel_size + (channels, self.depth_multiplier),
+            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint, trainable=True, dtype=self.dtype)
+        if self.use_bias:
+            self.bias = self.add_weight(
+                name="bias", shape=(channels * self.depth_multiplier,),
+                initializer=self.bias_initializer, regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint, trainable=True, dtype=self.dtype)
+        else:
+            self.bias = None
+        self.input_spec = InputSpec(min_ndim=self.rank + 2,
+                                    axes={self._channel_axis: channels})
+        self.built = True
+
+    def _output_channels(self, channels):
+        return None if channels is None else channels * self.depth_multiplier
+
+    def _depthwise(self, inputs, kernel):
+        """depthwise_conv2d; 1-D inputs get a unit rows axis (kernel too)."""
+        strides, dilations = list(self.strides), list(self.dilation_rate)
+        padding = self.padding.upper()
+        if self.rank == 2:
+            fmt = _op_format(self.data_format, 2)
+            return tf.nn.depthwise_conv2d(inputs, kernel, strides, padding,
+                                          data_format=fmt, dilations=dilations)
+        if self.padding == "causal":
+            left = self.dilation_rate[0] * (self.kernel_size[0] - 1)
+            inputs = tf.pad(inputs, [[0, 0], [left, 0], [0, 0]])
+            padding = "VALID"
+        axis = 2 if self.data_format == "channels_first" else 1
+        fmt = _op_format(self.data_format, 2)
+        x = tf.expand_dims(inputs, axis)
+        y = tf.nn.depthwise_conv2d(x, tf.expand_dims(kernel, 0), [1] + strides,
+                                   padding, data_format=fmt, dilations=[1] + dilations)
+        return tf.squeeze(y, [axis])
+
+    def _convolve(self, inputs):
+        return self._depthwise(inputs, self.depthwise_kernel)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        for key in ("filters", "groups", "kernel_initializer", "kernel_regularizer",
+                    "kernel_constraint"):
+            config.pop(key, None)
+        config.update({
+            "depth_multiplier": self.depth_multiplier,
+            "depthwise_initializer": _serialize("initializers", self.depthwise_initializer),
+            "depthwise_regularizer": _serialize("regularizers", self.depthwise_regularizer),
+            "depthwise_constraint": _serialize("constraints", self.depthwise_constraint),
+        })
+        return config
+
+
+class DepthwiseConv1D(_DepthwiseConv):
+    """Depthwise 1-D convolution; depthwise_kernel (k, in_channels, depth_multiplier)."""
+
+    _rank = 1
+
+
+class DepthwiseConv2D(_DepthwiseConv):
+    """Depthwise 2-D convolution; depthwise_kernel (h, w, in_channels, depth_multiplier)."""
+
+    _rank = 2
+
+
+class _SeparableConv(_DepthwiseConv):
+    """A depthwise convolution followed by a pointwise (1x1) convolution to `filters`."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
+                 **kwargs) -> None:
+        super().__init__(kernel_size, strides, padding, depth_multiplier, data_format,
+                         dilation_rate, activation, use_bias, depthwise_initializer,
+                         bias_initializer, depthwise_regularizer, bias_regularizer,
+                         activity_regularizer, depthwise_constraint, bias_constraint, **kwargs)
+        self.filters = int(filters)
+        self.pointwise_initializer = _get("initializers", pointwise_initializer)
+        self.pointwise_regularizer = _get("regularizers", pointwise_regularizer)
+        self.pointwise_constraint = _get("constraints", pointwise_constraint)
+
+    def build(self, input_shape) -> None:
+        shape = _shape_list(input_shape)
+        channels = self._input_channels(shape)
+        self.depthwise_kernel = self.add_weight(
+            name="depthwise_kernel",
+            shape=self.kernel_size + (channels, self.depth_multiplier),
+            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint, trainable=True, dtype=self.dtype)
+        self.pointwise_kernel = self.add_weight(
+            name="pointwise_kernel",
+            shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
+            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint, trainable=True, dtype=self.dtype)
+        if self.use_bias:
+            self.bias = self.add_weight(
+                name="bias", shape=(self.filters,), initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer, constraint=self.bias_constraint,
+                trainable=True, dtype=self.dtype)
+        else:
+            self.bias = None
+        self.input_spec = InputSpec(min_ndim=self.rank + 2,
+                                    axes={self._channel_axis: channels})
+        self.built = True
+
+    def _output_channels(self, channels):
+        return self.filters
+
+    def _convolve(self, inputs):
+        depthwise = self._depthwise(inputs, self.depthwise_kernel)
+        return tf.nn.convolution(depthwise, self.pointwise_kernel, strides=1, padding="VALID",
+                                 data_format=_op_format(self.data_format, self.rank))
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({
+            "filters": self.filters,
+            "pointwise_initializer": _serialize("initializers", self.pointwise_initializer),
+            "pointwise_regularizer": _serialize("regularizers", self.pointwise_regularizer),
+            "pointwise_constraint": _serialize("constraints", self.pointwise_constraint),
+        })
+        return config
+
+
+class SeparableConv1D(_SeparableConv):
+    """Depthwise-separable 1-D convolution (depthwise_kernel, pointwise_kernel, bias)."""
+
+    _rank = 1
+
+
+class SeparableConv2D(_SeparableConv):
+    """Depthwise-separable 2-D convolution (depthwise_kernel, pointwise_kernel, bias)."""
+
+    _rank = 2
+
+
+# Keras's aliases.
+Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
+Convolution2DTranspose, Convolution3DTranspose = Conv2DTranspose, Conv3DTranspose
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D

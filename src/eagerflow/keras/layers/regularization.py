@@ -1,0 +1,217 @@
+"""Regularization layers: Dropout, SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout and
+ActivityRegularization, plus the training-flag helpers the normalization family shares.
+
+Noise is drawn by tf.random ops at run time, so each call of a compiled function draws afresh;
+it is applied only in training (`training=None` means inference, as in Keras)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import eagerflow as tf
+from eagerflow.keras.layers.convolutional import _normalize_data_format, _shape_list
+from eagerflow.keras.layers.layer import InputSpec, Layer
+
+__all__ = ["Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+           "GaussianNoise", "GaussianDropout", "ActivityRegularization"]
+
+
+def _training_flag(training):
+    """True / False when the mode is known now (None = inference), else the bool tensor."""
+    if training is None:
+        return False
+    if isinstance(training, tf.Tensor):
+        try:
+            return bool(training.numpy())
+        except (AttributeError, TypeError, ValueError, NotImplementedError):
+            return tf.cast(training, tf.bool)  # symbolic: decided when the graph runs
+    return bool(training)
+
+
+def _in_training(training, train_fn: Callable, infer_fn: Callable):
+    """`train_fn()` in training, `infer_fn()` otherwise; a symbolic flag selects at run time."""
+    flag = _training_flag(training)
+    if flag is True:
+        return train_fn()
+    if flag is False:
+        return infer_fn()
+    return tf.cond(flag, train_fn, infer_fn)
+
+
+def _check_rate(layer_name: str, rate) -> float:
+    rate = float(rate)
+    if not 0 <= rate <= 1:
+        raise ValueError(f"Invalid value received for argument `rate`. Expected a float "
+                         f"value between 0 and 1. Received: rate={rate} (layer {layer_name})")
+    return rate
+
+
+class Dropout(Layer):
+    """Zero each input with probability `rate` in training, scaling the rest by 1 / (1 - rate).
+
+    `noise_shape` (None entries take the input's size) shares one choice along its 1-dims.
+    """
+
+    def __init__(self, rate: float, noise_shape=None, seed: int | None = None,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rate = _check_rate(self.name, rate)
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.seed = seed
+        self.supports_masking = True
+
+    def _noise_shape(self):
+        """The noise shape; None entries take the input's size when the op runs."""
+        return None if self.noise_shape is None else list(self.noise_shape)
+
+    def call(self, inputs, training=None):
+        if self.rate == 0:
+            return tf.identity(inputs)
+        if self.rate == 1:
+            return _in_training(training, lambda: tf.zeros_like(inputs),
+                                lambda: tf.identity(inputs))
+        noise_shape = self._noise_shape()
+        return _in_training(
+            training,
+            lambda: tf.nn.dropout(inputs, self.rate, noise_shape=noise_shape, seed=self.seed),
+            lambda: tf.identity(inputs))
+
+    def compute_output_shape(self, input_shape) -> tf.TensorShape:
+        return tf.TensorShape(input_shape)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        noise_shape = None if self.noise_shape is None else list(self.noise_shape)
+        config.update({"rate": self.rate, "noise_shape": noise_shape, "seed": self.seed})
+        return config
+
+
+class _SpatialDropout(Dropout):
+    """Dropout of whole feature maps: one keep/drop choice per (sample, channel)."""
+
+    _rank = 1
+
+    def __init__(self, rate: float, data_format: str | None = None, **kwargs) -> None:
+        kwargs.pop("noise_shape", None)
+        super().__init__(rate, **kwargs)
+        self.data_format = _normalize_data_format(data_format)
+        self.input_spec = InputSpec(ndim=self._rank + 2)
+
+    def _noise_shape(self):
+        ones = [1] * self._rank
+        if self.data_format == "channels_first":
+            return [None, None] + ones
+        return [None] + ones + [None]
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        if self._rank > 1:
+            config["data_format"] = self.data_format
+        return config
+
+
+class SpatialDropout1D(_SpatialDropout):
+    """Drops entire 1-D feature maps of (batch, steps, channels)."""
+
+    _rank = 1
+
+    def __init__(self, rate: float, **kwargs) -> None:
+        kwargs.pop("data_format", None)
+        super().__init__(rate, data_format="channels_last", **kwargs)
+
+
+class SpatialDropout2D(_SpatialDropout):
+    """Drops entire 2-D feature maps (channels) of (batch, rows, cols, channels)."""
+
+    _rank = 2
+
+
+class SpatialDropout3D(_SpatialDropout):
+    """Drops entire 3-D feature maps (channels) of (batch, depth, rows, cols, channels)."""
+
+    _rank = 3
+
+
+def _random_normal_like(inputs, mean, stddev, seed):
+    return tf.random.normal(tf.shape(inputs), mean=mean, stddev=stddev, dtype=inputs.dtype,
+                            seed=seed)
+
+
+class GaussianNoise(Layer):
+    """Adds zero-mean Gaussian noise of standard deviation `stddev` in training."""
+
+    def __init__(self, stddev: float, seed: int | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.stddev = float(stddev)
+        self.seed = seed
+        self.supports_masking = True
+
+    def call(self, inputs, training=None):
+        return _in_training(
+            training,
+            lambda: inputs + _random_normal_like(inputs, 0.0, self.stddev, self.seed),
+            lambda: tf.identity(inputs))
+
+    def compute_output_shape(self, input_shape) -> tf.TensorShape:
+        return tf.TensorShape(input_shape)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({"stddev": self.stddev, "seed": self.seed})
+        return config
+
+
+class GaussianDropout(Layer):
+    """Multiplies inputs by 1-centred Gaussian noise of stddev sqrt(rate / (1 - rate))."""
+
+    def __init__(self, rate: float, seed: int | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rate = _check_rate(self.name, rate)
+        self.seed = seed
+        self.supports_masking = True
+
+    def call(self, inputs, training=None):
+        if not 0 < self.rate < 1:
+            return tf.identity(inputs)
+        stddev = (self.rate / (1.0 - self.rate)) ** 0.5
+        return _in_training(
+            training,
+            lambda: inputs * _random_normal_like(inputs, 1.0, stddev, self.seed),
+            lambda: tf.identity(inputs))
+
+    def compute_output_shape(self, input_shape) -> tf.TensorShape:
+        return tf.TensorShape(input_shape)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({"rate": self.rate, "seed": self.seed})
+        return config
+
+
+class ActivityRegularization(Layer):
+    """Identity that adds l1 * sum|x| + l2 * sum x^2 (divided by the batch size) to losses."""
+
+    def __init__(self, l1: float = 0.0, l2: float = 0.0, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.l1 = float(l1)
+        self.l2 = float(l2)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        if self.l1 or self.l2:
+            penalty = 0.0
+            if self.l1:
+                penalty = penalty + self.l1 * tf.reduce_sum(tf.abs(inputs))
+            if self.l2:
+                penalty = penalty + self.l2 * tf.reduce_sum(tf.square(inputs))
+            batch = tf.cast(tf.shape(inputs)[0], inputs.dtype)
+            self.add_loss(penalty / batch)
+        return tf.identity(inputs)
+
+    def compute_output_shape(self, input_shape) -> tf.TensorShape:
+        return tf.TensorShape(_shape_list(input_shape))
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({"l1": self.l1, "l2": self.l2})
+        return config

@@ -1,0 +1,47 @@
+"""`tf.keras.utils`: progress bars, model plots, label encoding, padding, seeding, images,
+file downloads and console logging.
+
+(Serialization helpers such as `register_keras_serializable` live in `keras.saving`.)
+"""
+
+from eagerflow.keras.utils.data_utils import (
+    Sequence,
+    pack_x_y_sample_weight,
+    unpack_x_y_sample_weight,
+)
+from eagerflow.keras.utils.file_utils import get_file
+from eagerflow.keras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
+from eagerflow.keras.utils.io_utils import (
+    disable_interactive_logging,
+    enable_interactive_logging,
+    is_interactive_logging_enabled,
+)
+from eagerflow.keras.utils.layer_utils import get_source_inputs
+from eagerflow.keras.utils.numerical import normalize, to_categorical, to_ordinal
+from eagerflow.keras.utils.plotting import model_to_dot, plot_model
+from eagerflow.keras.utils.progbar import Progbar
+from eagerflow.keras.utils.seeding import set_random_seed
+from eagerflow.keras.utils.sequences import pad_sequences
+
+__all__ = [
+    "Progbar",
+    "Sequence",
+    "array_to_img",
+    "disable_interactive_logging",
+    "enable_interactive_logging",
+    "get_file",
+    "get_source_inputs",
+    "img_to_array",
+    "is_interactive_logging_enabled",
+    "load_img",
+    "model_to_dot",
+    "normalize",
+    "pack_x_y_sample_weight",
+    "pad_sequences",
+    "plot_model",
+    "save_img",
+    "set_random_seed",
+    "to_categorical",
+    "to_ordinal",
+    "unpack_x_y_sample_weight",
+]

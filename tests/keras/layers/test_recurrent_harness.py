@@ -1,0 +1,64 @@
+"""The recurrent layers through the shared layer harness (eager, tf.function, Input -> layer
+-> Model, config round trip, gradients against finite differences), and masks through a
+functional model."""
+
+import numpy as np
+import pytest
+
+from tests.keras.layers import recurrent_support
+
+recurrent_support.install()
+
+import eagerflow as tf  # noqa: E402
+from eagerflow.keras import layers  # noqa: E402
+from tests.keras.layer_harness import check_layer  # noqa: E402
+
+FACTORIES = {
+    "lstm": lambda dtype=None: layers.LSTM(3, dtype=dtype),
+    "lstm_sequences_states": lambda dtype=None: layers.LSTM(
+        2, return_sequences=True, return_state=True, dtype=dtype),
+    "gru_backwards": lambda dtype=None: layers.GRU(3, go_backwards=True,
+                                                   return_sequences=True, dtype=dtype),
+    "gru_reset_before": lambda dtype=None: layers.GRU(2, reset_after=False, dtype=dtype),
+    "simple_rnn": lambda dtype=None: layers.SimpleRNN(2, return_state=True, dtype=dtype),
+    "stacked": lambda dtype=None: layers.RNN(
+        [layers.LSTMCell(2, dtype=dtype), layers.GRUCell(2, dtype=dtype)], dtype=dtype),
+    "bidirectional": lambda dtype=None: layers.Bidirectional(
+        layers.LSTM(2, return_sequences=True, dtype=dtype), dtype=dtype),
+    "bidirectional_states": lambda dtype=None: layers.Bidirectional(
+        layers.GRU(2, return_state=True, dtype=dtype), merge_mode="sum", dtype=dtype),
+    "time_distributed": lambda dtype=None: layers.TimeDistributed(
+        layers.Dense(2, dtype=dtype), dtype=dtype),
+    "masking": lambda dtype=None: layers.Masking(dtype=dtype),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_layer_harness(name):
+    x = np.random.randn(2, 4, 3).astype(np.float32)
+    check_layer(FACTORIES[name], x, max_gradient_checks=4)
+
+
+def test_masks_flow_through_a_functional_model():
+    inputs = tf.keras.Input(shape=(None, 3))
+    masked = layers.Masking()(inputs)
+    sequence = layers.LSTM(4, return_sequences=True)(masked)
+    outputs = layers.Bidirectional(layers.GRU(2))(sequence)
+    model = tf.keras.Model(inputs, outputs)
+    assert outputs.shape.as_list() == [None, 4]
+    x = np.random.randn(2, 5, 3).astype(np.float32)
+    padded = x.copy()
+    padded[0, 3:] = 0.0
+    # A padded sequence gives what the unpadded one gives.
+    short = model(x[:1, :3]).numpy()
+    np.testing.assert_allclose(model(padded).numpy()[:1], short, rtol=1e-5, atol=1e-6)
+    compiled = tf.function(lambda a: model(a))(padded)
+    np.testing.assert_allclose(compiled.numpy()[:1], short, rtol=1e-5, atol=1e-6)
+
+
+def test_embedding_mask_in_sequential_model():
+    model = tf.keras.Sequential([layers.Embedding(10, 3, mask_zero=True),
+                                 layers.SimpleRNN(4)])
+    tokens = np.array([[1, 2, 3, 0, 0], [4, 5, 6, 7, 8]])
+    padded = model(tokens).numpy()
+    np.testing.assert_allclose(padded[0], model(tokens[:1, :3]).numpy()[0], rtol=1e-5)
