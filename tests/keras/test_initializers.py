@@ -197,3 +197,14 @@ def test_custom_object_lookup():
     config = {"class_name": "MyInit", "config": {"value": 4.0}}
     rebuilt = initializers.deserialize(config, custom_objects={"MyInit": MyInit})
     np.testing.assert_array_equal(_values(rebuilt, (2,)), [4.0, 4.0])
+
+
+def test_reads_keras3_configs():
+    config = {"module": "keras.initializers", "class_name": "GlorotUniform",
+              "config": {"seed": 4, "input_axes": None, "output_axes": None},
+              "registered_name": None}
+    init = initializers.deserialize(config)
+    assert isinstance(init, initializers.GlorotUniform) and init.seed == 4
+    config["config"]["input_axes"] = [0]
+    with pytest.raises(ValueError, match="input_axes"):
+        initializers.deserialize(config)

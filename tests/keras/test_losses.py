@@ -321,8 +321,8 @@ def test_errors():
         losses.get("foo")
     with pytest.raises(ValueError, match="Could not interpret loss"):
         losses.get(5)
-    with pytest.raises(ValueError, match="Invalid Reduction Key: mean"):
-        losses.MeanSquaredError(reduction="mean")
+    with pytest.raises(ValueError, match="Invalid Reduction Key: average"):
+        losses.MeanSquaredError(reduction="average")
     with pytest.raises(ValueError, match=r"Shapes \(2, 3\) and \(2, 4\) are incompatible"):
         losses.CategoricalCrossentropy()(np.ones((2, 3)), np.ones((2, 4)))
     with pytest.raises(ValueError, match="mean_squared_error.*incompatible shapes"):
@@ -331,3 +331,22 @@ def test_errors():
         losses.MeanSquaredError()(np.ones((4, 3)), np.ones((4, 3)), sample_weight=np.ones(3))
     with pytest.raises(ValueError, match="integer class indices"):
         losses.SparseCategoricalCrossentropy()(Y_ONEHOT, Y_PROB)
+
+
+def test_reads_keras3_configs_and_reductions():
+    config = {"module": "keras.losses", "class_name": "SparseCategoricalCrossentropy",
+              "config": {"name": "sparse_categorical_crossentropy",
+                         "reduction": "sum_over_batch_size", "from_logits": True,
+                         "ignore_class": None, "dtype": None}, "registered_name": None}
+    loss = losses.deserialize(config)
+    assert isinstance(loss, losses.SparseCategoricalCrossentropy)
+    assert loss.get_config()["from_logits"] is True
+    assert losses.MeanSquaredError(reduction=None).reduction == "none"
+    per = ((Y_PROB - Y_BIN) ** 2).mean(-1)
+    mean = losses.MeanSquaredError(reduction="mean")
+    np.testing.assert_allclose(mean(Y_BIN, Y_PROB, sample_weight=SW).numpy(), (per * SW).mean(),
+                               rtol=1e-6)
+    by_weight = losses.MeanSquaredError(reduction="mean_with_sample_weight")
+    np.testing.assert_allclose(by_weight(Y_BIN, Y_PROB, sample_weight=SW).numpy(),
+                               (per * SW).sum() / SW.sum(), rtol=1e-6)
+    np.testing.assert_allclose(by_weight(Y_BIN, Y_PROB).numpy(), per.mean(), rtol=1e-6)

@@ -265,3 +265,96 @@ def test_writer_used_inside_function_flushes_at_run_time(tmp_path):
     with writer.as_default():
         log_and_flush(tf.constant(3.0))
         assert values(str(tmp_path))[-1][1] == "y"
+
+
+TF_FILE = os.path.join(os.path.dirname(__file__), "data", "tf2_21.tfevents.v2")
+
+
+def test_same_bytes_as_tensorflow(tmp_path):
+    """The events TF 2.21 wrote (tests/summary/data) and ours, compared after wall_time.
+
+    Byte-identical except the PNG stream, whose compressor differs; its pixels are equal.
+    """
+    from PIL import Image
+
+    from eagerflow.data.tfrecord import read_records
+
+    writer = tf.summary.create_file_writer(str(tmp_path))
+    with writer.as_default():
+        tf.summary.scalar("s", 1.5, step=0)
+        tf.summary.scalar("s", 2, step=3, description="desc")
+        tf.summary.histogram("h", [1.0, 2.0, 3.0, 4.0], step=1)
+        tf.summary.histogram("h2", [1.0, 2.0, 3.0, 4.0], step=1, buckets=3)
+        tf.summary.histogram("hempty", tf.zeros([0]), step=1)
+        tf.summary.histogram("hconst", [5.0, 5.0], step=1)
+        tf.summary.text("t", "hello", step=2)
+        tf.summary.text("t2", [["a", "b"]], step=2)
+        tf.summary.image("im", np.ones([2, 3, 4, 3], np.float32) * 0.5, step=2, max_outputs=1)
+        tf.summary.audio("au", np.zeros([1, 4, 1], np.float32), 8000, step=2)
+        tf.summary.write("raw", tf.constant([1, 2], tf.int32), step=4)
+    ours = list(read_records(writer.path))[1:]
+    theirs = list(read_records(TF_FILE))[1:]
+    assert len(ours) == len(theirs) == 11
+    for index, (mine, tfs) in enumerate(zip(ours, theirs)):
+        if index != 8:  # skip the 9-byte wall_time field
+            assert mine[9:] == tfs[9:], index
+    ours_image = list(tf.summary.read_events(writer.path))[9].summary[0].tensor
+    tf_image = list(tf.summary.read_events(TF_FILE))[9].summary[0].tensor
+    assert ours_image[:2].tolist() == tf_image[:2].tolist()
+    np.testing.assert_array_equal(np.array(Image.open(io.BytesIO(ours_image[2]))),
+                                  np.array(Image.open(io.BytesIO(tf_image[2]))))
+
+
+def test_reads_tensorflow_file():
+    events = list(tf.summary.read_events(TF_FILE))
+    assert events[0].file_version == "brain.Event:2"
+    assert events[0].source_writer == "tensorflow.core.util.events_writer"
+    first = events[1].summary[0]
+    assert (first.tag, first.plugin_name, float(first.tensor)) == ("s", "scalars", 1.5)
+    assert events[2].step == 3 and events[2].summary[0].description == "desc"
+    assert events[10].summary[0].plugin_content == b"\x10\x0b"  # audio: WAV encoding
+
+
+def test_set_as_default_and_init(tmp_path):
+    writer = tf.summary.create_file_writer(str(tmp_path))
+    writer.init()
+    writer.set_as_default(step=5)
+    try:
+        tf.summary.scalar("x", 1.0)
+    finally:
+        writer.close()  # also stops it being the default
+        tf.summary.experimental.set_step(None)
+    assert bool(tf.summary.scalar("x", 1.0, step=0).numpy()) is False
+    assert [(s, t) for s, t, _, _ in values(str(tmp_path))] == [(5, "x")]
+    with pytest.raises(ValueError, match="logdir"):
+        tf.summary.create_file_writer(None)
+
+
+@pytest.mark.parametrize("array", [np.float32(2.5), np.arange(6, dtype=np.int64).reshape(2, 3),
+                                   np.array([True, False]), np.array([1.5], np.float16),
+                                   np.array([[b"a"], [b"bc"]], dtype=object)])
+def test_tensor_proto_round_trip(array):
+    decoded = proto.decode_tensor(proto.encode_tensor(array))
+    assert decoded.dtype == np.asarray(array).dtype and decoded.shape == np.shape(array)
+    assert decoded.tolist() == np.asarray(array).tolist()
+
+
+def test_decodes_value_fields_and_legacy_encodings():
+    from eagerflow.data.example import _varint
+
+    bits = np.array([1.5, -2], np.float16).view(np.uint16)
+    packed = b"".join(_varint(int(b)) for b in bits)
+    half = b"\x08\x13\x12\x04\x12\x02\x08\x02\x6a" + bytes([len(packed)]) + packed
+    assert proto.decode_tensor(half).tolist() == [1.5, -2.0]
+    floats = struct.pack("<2f", 1.0, 2.0)  # float_val, packed
+    assert proto.decode_tensor(b"\x08\x01\x12\x04\x12\x02\x08\x02\x2a\x08" + floats).tolist() \
+        == [1.0, 2.0]
+    histo = (struct.pack("<Bd", 0x09, -1.0) + struct.pack("<Bd", 0x11, 3.0)
+             + b"\x32\x10" + struct.pack("<2d", 0.0, 3.0) + b"\x3a\x10" + struct.pack("<2d", 1, 2))
+    value = proto.encode_summary_value("legacy", simple_value=0.25)
+    event = proto.decode_event(proto.encode_event(2.0, 9, raw_summary=b"\x0a" + bytes(
+        [len(value) + len(histo) + 2]) + value + b"\x2a" + bytes([len(histo)]) + histo))
+    legacy = event.summary[0]
+    assert (event.step, legacy.tag, legacy.simple_value) == (9, "legacy", 0.25)
+    assert legacy.histo["min"] == -1.0 and legacy.histo["max"] == 3.0
+    assert legacy.histo["bucket_limit"] == [0.0, 3.0] and legacy.histo["bucket"] == [1.0, 2.0]

@@ -7,6 +7,7 @@ import ml_dtypes
 import numpy as np
 import pytest
 
+import eagerflow as tf
 from eagerflow.train import protos
 from eagerflow.train.bundle import BundleReader, BundleWriter, data_path, index_path
 from eagerflow.train.sstable import TableBuilder, read_table
@@ -34,14 +35,37 @@ def test_header_bytes_match_what_tf_writes():
 
 
 def test_writer_reproduces_tf_single_variable_checkpoint_byte_for_byte(tmp_path):
-    import eagerflow as tf
-
     prefix = str(tmp_path / "single")
     tf.train.Checkpoint(v=tf.Variable(np.arange(6, dtype=np.float32).reshape(2, 3))).write(prefix)
     for suffix in (".index", ".data-00000-of-00001"):
         with open(prefix + suffix, "rb") as ours, open(os.path.join(DATA, "single" + suffix),
                                                        "rb") as theirs:
             assert ours.read() == theirs.read(), suffix
+
+
+class Net(tf.Module):
+    """The module make_fixtures.py saved with real TF (same names and values)."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = tf.Variable(np.arange(6, dtype=np.float32).reshape(2, 3), name="w")
+        self._step = tf.Variable(7, dtype=tf.int64, name="step")
+        self.layers = [tf.Variable([True, False], name="flags"), 3]
+        self.table = {"words": tf.Variable([b"ab", b"", b"xyz"], name="words")}
+
+
+def test_save_reproduces_tf_mixed_dtype_checkpoint_byte_for_byte(tmp_path):
+    ckpt = tf.train.Checkpoint(
+        net=Net(), half=tf.Variable(np.array([1.5, -2.25], np.float16), name="half"),
+        bf16=tf.Variable(tf.constant([0.5, 3.0], tf.bfloat16), name="bf16"),
+        cplx=tf.Variable(np.array([1 + 2j], np.complex64), name="c"),
+        u8=tf.Variable(np.array([[255, 0]], np.uint8), name="u8"),
+        name_with=tf.Variable(2.5, name="dots"))
+    ckpt.save(str(tmp_path / "ckpt"))
+    for name in ("ckpt-1.index", "ckpt-1.data-00000-of-00001", "checkpoint"):
+        with open(tmp_path / name, "rb") as ours, open(os.path.join(DATA, "mixed", name),
+                                                       "rb") as theirs:
+            assert ours.read() == theirs.read(), name
 
 
 def test_reads_every_dtype_tf_wrote():

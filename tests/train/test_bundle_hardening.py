@@ -336,3 +336,40 @@ def test_random_corruptions_only_raise_tf_errors(tmp_path):
                 reader.read(key)
         except tf.errors.OpError:
             pass
+
+
+def test_random_object_graph_corruptions_only_raise_clear_errors(tmp_path):
+    """Mutated object graphs (inside a valid bundle) restore or raise an OpError/ValueError,
+    never an IndexError or a hang, and never leave a variable half-written."""
+    from eagerflow.train.trackable import OBJECT_GRAPH_KEY, build_object_graph
+
+    module = tf.Module()
+    module.a = tf.Variable([1.0, 2.0])
+    module.items = [tf.Variable(3), {"k": tf.Variable(b"s")}]
+    graph = build_object_graph(tf.train.Checkpoint(m=module)).proto.encode()
+    rng = np.random.default_rng(1)
+    for trial in range(300):
+        mutated = bytearray(graph)
+        for _ in range(1 + trial % 3):
+            mutated[rng.integers(len(mutated))] = int(rng.integers(256))
+        prefix = str(tmp_path / f"g{trial}")
+        writer = BundleWriter(prefix)
+        writer.add("m/a/.ATTRIBUTES/VARIABLE_VALUE", np.array([5.0, 6.0], np.float32))
+        writer.add(OBJECT_GRAPH_KEY, np.array(bytes(mutated), dtype=object), "string")
+        writer.finish()
+        target = tf.Module()
+        target.a = tf.Variable([0.0, 0.0])
+        target.items = [tf.Variable(0), {"k": tf.Variable(b"")}]
+        try:
+            tf.train.Checkpoint(m=target).restore(prefix).expect_partial()
+        except (tf.errors.OpError, ValueError):
+            pass
+        assert target.a.numpy().tolist() in ([0.0, 0.0], [5.0, 6.0])
+
+
+def test_oversized_index_is_refused_without_reading_it(tmp_path):
+    prefix = str(tmp_path / "huge")
+    with open(index_path(prefix), "wb") as f:
+        f.truncate((1 << 31) + 1)  # sparse: no real disk space or memory used
+    with pytest.raises(DataLoss, match="more than the 2147483648 an index can be"):
+        BundleReader(prefix)

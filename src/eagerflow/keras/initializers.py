@@ -162,6 +162,11 @@ class Initializer:
     def from_config(cls, config: dict) -> Initializer:
         config = dict(config)
         config.pop("dtype", None)
+        for key in ("input_axes", "output_axes"):  # written (as None) by Keras >= 3.12
+            if config.get(key, None) is not None:
+                raise ValueError(f"{cls.__name__}: the Keras 3 `{key}` option (fan axes for "
+                                 f"EinsumDense kernels) is not supported. Received: {config}")
+            config.pop(key, None)
         return cls(**config)
 
     def __repr__(self) -> str:

@@ -41,12 +41,17 @@ class Reduction:
     def all(cls) -> tuple[str, ...]:
         return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE)
 
+    # Keras 3 names: "mean" is sum_over_batch_size; "mean_with_sample_weight" divides by
+    # the sum of the (broadcast) sample weights instead of the element count.
+    MEAN = "mean"
+    MEAN_WITH_SAMPLE_WEIGHT = "mean_with_sample_weight"
+
     @classmethod
     def validate(cls, key: Any) -> str:
         """`key` as a known reduction name (None means 'none', as in Keras 3)."""
         if key is None:
             return cls.NONE
-        if key not in cls.all():
+        if key not in cls.all() + (cls.MEAN, cls.MEAN_WITH_SAMPLE_WEIGHT):
             raise ValueError(f"Invalid Reduction Key: {key}. Expected keys are "
                              f"\"{cls.all()}\"")
         return key
@@ -100,7 +105,7 @@ def compute_weighted_loss(losses, sample_weight=None, reduction: str = Reduction
                           name: str = "loss"):
     """Multiply per-sample `losses` by `sample_weight` (broadcast) and reduce them."""
     reduction = Reduction.validate(reduction)
-    if reduction == Reduction.AUTO:
+    if reduction in (Reduction.AUTO, Reduction.MEAN):
         reduction = Reduction.SUM_OVER_BATCH_SIZE
     losses = tf.convert_to_tensor(losses)
     input_dtype = losses.dtype
@@ -115,9 +120,13 @@ def compute_weighted_loss(losses, sample_weight=None, reduction: str = Reduction
         loss = losses
     else:
         loss = tf.reduce_sum(losses)
-        if reduction == Reduction.SUM_OVER_BATCH_SIZE:
+        if reduction == Reduction.SUM_OVER_BATCH_SIZE or (
+                reduction == Reduction.MEAN_WITH_SAMPLE_WEIGHT and sample_weight is None):
             count = tf.cast(tf.size(losses), losses.dtype)
             loss = tf.math.divide_no_nan(loss, count)
+        elif reduction == Reduction.MEAN_WITH_SAMPLE_WEIGHT:
+            total_weight = tf.reduce_sum(sample_weight * tf.ones_like(losses))
+            loss = tf.math.divide_no_nan(loss, total_weight)
     return tf.cast(loss, input_dtype) if loss.dtype != input_dtype else loss
 
 
@@ -196,6 +205,7 @@ class LossFunctionWrapper(Loss):
     @classmethod
     def from_config(cls, config: dict) -> Loss:
         config = dict(config)
+        config.pop("dtype", None)  # Keras 3 losses may record a compute dtype
         fn_name = config.pop("fn", None)
         if cls is LossFunctionWrapper:
             config["fn"] = get(fn_name)

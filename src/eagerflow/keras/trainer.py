@@ -226,6 +226,9 @@ class Trainer:
         train_function = self.make_train_function()
         validation = _validation_inputs(validation_data) if validation_data is not None else None
         callback_list.on_train_begin()
+        # BackupAndRestore sets where an interrupted training resumes.
+        initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
+        handler.initial_epoch = initial_epoch
         logs = {}
         epoch_logs = {}
         for epoch, batches in handler.enumerate_epochs():

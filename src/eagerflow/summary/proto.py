@@ -177,7 +177,7 @@ def _read_packed_varints(data: bytes) -> list:
 def decode_tensor(data) -> np.ndarray:
     """A TensorProto's bytes -> a NumPy array (object array of bytes for strings)."""
     dtype_enum, shape, content = 0, [], None
-    strings, numbers = [], []
+    strings, numbers, half_bits = [], [], []
     for number, wire, value in fields(data):
         if number == 1:
             dtype_enum = value
@@ -197,6 +197,8 @@ def decode_tensor(data) -> np.ndarray:
             numbers += _packed(value, wire, "f" if number == 5 else "d", 4 if number == 5 else 8)
         elif number in (7, 10, 11):
             numbers += _varints(value, wire)
+        elif number == 13:  # half_val: float16 / bfloat16 bit patterns in int32s
+            half_bits += _varints(value, wire)
     if dtype_enum == _STRING_ENUM:
         array = np.empty(len(strings), dtype=object)
         array[:] = strings
@@ -205,6 +207,8 @@ def decode_tensor(data) -> np.ndarray:
     count = int(np.prod(shape)) if shape else 1
     if content is not None:
         array = np.frombuffer(content, dtype=dtype.newbyteorder("<")).astype(dtype)
+    elif half_bits:
+        array = np.array(half_bits, dtype=np.uint16).view(dtype)
     else:
         array = np.array(numbers, dtype=dtype)
         if array.size == 1 and count > 1:

@@ -34,6 +34,7 @@ __all__ = ["BundleWriter", "BundleReader", "data_path", "index_path", "atomic_wr
 HEADER_KEY = b""
 MAX_RANK = 254
 MAX_SHARDS = 1 << 16
+MAX_INDEX_BYTES = 1 << 31
 _MASK_DELTA = 0xA282EAD8
 # DataType enums a checkpoint may hold: the numeric types, bool and string. Resource,
 # variant and the quantized types are refused (they carry no plain data).
@@ -191,6 +192,10 @@ class BundleReader:
         path = index_path(self._prefix)
         try:
             with open(path, "rb") as file:
+                size = os.fstat(file.fileno()).st_size
+                if size > MAX_INDEX_BYTES:
+                    raise DataLossError(None, None, f"Checkpoint index {path} is {size} bytes, "
+                                        f"more than the {MAX_INDEX_BYTES} an index can be.")
                 data = file.read()
         except FileNotFoundError:
             raise NotFoundError(None, None, f"Unsuccessful TensorSliceReader constructor: Failed"

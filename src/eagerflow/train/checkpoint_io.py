@@ -4,7 +4,9 @@
 `_CHECKPOINTABLE_OBJECT_GRAPH`; `restore(root, prefix)` walks the saved graph
 and the live objects together by child local name, checks every value against
 its variable, and only then assigns them all (a bad file changes nothing).
-Keras `save_weights` / `load_weights` (TF format) call these two.
+Values whose objects do not exist yet are assigned by `restore_pending()`, which
+layers and optimizers call once they create variables (TF's deferred restore).
+Keras `save_weights` / `load_weights` (TF format) call `write` and `restore`.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from the published equations, to check the layers against."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 
 def sigmoid(x):
@@ -66,3 +67,13 @@ def run(step, x, states, mask=None, go_backwards=False, zero_output_for_mask=Fal
         states, previous = new, out
         outputs.append(out)
     return previous, np.stack(outputs, axis=1), states
+
+
+@pytest.fixture(params=["while_loop", "unrolled"])
+def traced_loop(request, monkeypatch):
+    """Run a test's traced calls with the tf.while_loop time loop and with the unrolled one."""
+    from eagerflow.keras.layers import recurrent_loop
+
+    limit = 0 if request.param == "while_loop" else 10**6
+    monkeypatch.setattr(recurrent_loop, "AUTO_UNROLL_MAX_STEPS", limit)
+    return request.param

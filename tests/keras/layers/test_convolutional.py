@@ -136,6 +136,8 @@ def test_grouped_conv():
     assert_eager_matches_compiled(layer, x, expected)
     with pytest.raises(ValueError, match="divisible"):
         conv.Conv2D(5, 3, groups=2)
+    with pytest.raises(ValueError, match=r"groups=2, but the input has 3 channels"):
+        conv.Conv2D(4, 3, groups=2)(_random(1, 4, 4, 3))
 
 
 @pytest.mark.parametrize("padding,stride", [("valid", 2), ("same", 2), ("same", 1),
@@ -299,3 +301,25 @@ def test_layer_harness(factory, shape):
     from tests.keras.layer_harness import check_layer
 
     check_layer(factory, _harness_input(*shape), max_gradient_checks=4)
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(strides=2, padding="valid"), dict(strides=2, padding="same"),
+    dict(strides=3, padding="valid", kernel_size=2), dict(strides=3, padding="same",
+                                                          kernel_size=2),
+    dict(strides=2, padding="same", output_padding=1), dict(strides=1, padding="same"),
+    dict(strides=2, padding="valid", dilation_rate=2, kernel_size=2),
+    dict(strides=(2, 1), padding="same", data_format="channels_first"),
+])
+def test_conv_transpose_with_unknown_spatial_size(kwargs):
+    kwargs = {"kernel_size": 3, **kwargs}
+    layer = conv.Conv2DTranspose(2, **kwargs)
+    first = kwargs.get("data_format") == "channels_first"
+    x = _random(2, 3, 4, 5) if first else _random(2, 4, 5, 3)
+    static = layer(x).numpy()  # the conv_transpose op, sizes known
+    dynamic = tf.function(lambda t: layer(t), input_signature=[
+        tf.TensorSpec((None, 3, None, None) if first else (None, None, None, 3), tf.float32)])
+    np.testing.assert_allclose(dynamic(x).numpy(), static, rtol=1e-5, atol=1e-5)
+    symbolic = layer(tf.keras.Input((3, None, None) if first else (None, None, 3)))
+    assert symbolic.shape.as_list() == ([None, 2, None, None] if first
+                                        else [None, None, None, 2])

@@ -5,15 +5,12 @@ dropout, gradients against finite differences, configs and errors."""
 import numpy as np
 import pytest
 
-from tests.keras.layers import recurrent_support
-
-recurrent_support.install()
-
-import eagerflow as tf  # noqa: E402
-from eagerflow.keras.layers import recurrent as rnn  # noqa: E402
-from eagerflow.keras.layers import recurrent_cells as cells  # noqa: E402
-from eagerflow.keras.layers.layer import Layer  # noqa: E402
-from tests.keras.layers import rnn_reference as ref  # noqa: E402
+import eagerflow as tf
+from eagerflow.keras.layers import recurrent as rnn
+from eagerflow.keras.layers import recurrent_cells as cells
+from eagerflow.keras.layers.layer import Layer
+from tests.keras.layers import rnn_reference as ref
+from tests.keras.layers.rnn_reference import traced_loop  # noqa: F401
 
 B, T, F, U = 3, 5, 4, 3
 
@@ -57,6 +54,7 @@ def _call_both(layer, x, **kwargs):
     return eager, compiled
 
 
+@pytest.mark.usefixtures("traced_loop")
 @pytest.mark.parametrize("kind", ["lstm", "gru", "simple"])
 @pytest.mark.parametrize("return_sequences", [False, True])
 @pytest.mark.parametrize("go_backwards", [False, True])
@@ -91,6 +89,7 @@ def test_output_shapes_and_compute_output_shape():
     assert time_major.compute_output_shape((7, None, 5)).as_list() == [7, None, 4]
 
 
+@pytest.mark.usefixtures("traced_loop")
 def test_time_major_equals_batch_major():
     x = np.random.randn(B, T, F)
     batch_major = _layer("gru", return_sequences=True)
@@ -103,6 +102,7 @@ def test_time_major_equals_batch_major():
         np.testing.assert_allclose(result.numpy().transpose(1, 0, 2), expected, rtol=1e-12)
 
 
+@pytest.mark.usefixtures("traced_loop")
 @pytest.mark.parametrize("kind", ["lstm", "gru", "simple"])
 @pytest.mark.parametrize("go_backwards", [False, True])
 def test_explicit_mask_matches_numpy(kind, go_backwards):
@@ -133,6 +133,7 @@ def test_zero_output_for_mask():
     assert layer.get_config()["zero_output_for_mask"] is True
 
 
+@pytest.mark.usefixtures("traced_loop")
 def test_masking_layer_and_embedding_mask_reach_the_rnn():
     from eagerflow.keras.layers.masking import Masking
 
@@ -162,6 +163,7 @@ def test_masking_layer_and_embedding_mask_reach_the_rnn():
     np.testing.assert_allclose(compiled.numpy(), last, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.usefixtures("traced_loop")
 def test_initial_state_argument_and_list_input():
     layer = _layer("lstm", return_state=True)
     x = np.random.randn(B, T, F)
@@ -180,6 +182,7 @@ def test_initial_state_argument_and_list_input():
         layer(x, initial_state=[h0])
 
 
+@pytest.mark.usefixtures("traced_loop")
 def test_stateful_carries_states_across_calls():
     layer = rnn.GRU(U, stateful=True, return_sequences=True, batch_input_shape=(B, T, F),
                     dtype="float64")
@@ -207,7 +210,10 @@ def test_stateful_carries_states_across_calls():
         rnn.LSTM(2).reset_states()
 
 
-def test_unroll_equals_loop():
+def test_unroll_equals_loop(monkeypatch):
+    from eagerflow.keras.layers import recurrent_loop
+
+    monkeypatch.setattr(recurrent_loop, "AUTO_UNROLL_MAX_STEPS", 0)
     x = np.random.randn(B, T, F)
     looped, unrolled = _layer("lstm", return_sequences=True), _layer(
         "lstm", return_sequences=True, unroll=True)
@@ -220,6 +226,7 @@ def test_unroll_equals_loop():
     assert unrolled.get_config()["unroll"] is True
 
 
+@pytest.mark.usefixtures("traced_loop")
 def test_custom_cell_and_stacked_cells():
     class MinimalCell(Layer):
         def __init__(self, units, **kwargs):
@@ -262,6 +269,7 @@ def test_custom_cell_and_stacked_cells():
         np.testing.assert_allclose(result[2].numpy(), states[1], rtol=1e-10)
 
 
+@pytest.mark.usefixtures("traced_loop")
 def test_dropout_mask_is_shared_over_time_and_off_at_inference():
     layer = rnn.SimpleRNN(64, dropout=0.5, activation=None, use_bias=False,
                           kernel_initializer="identity", recurrent_initializer="zeros",
@@ -328,6 +336,7 @@ def _finite_difference_check(layer, x, extra_states=()):
         np.testing.assert_allclose(eager[1 + w_index].numpy(), numeric, rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.usefixtures("traced_loop")
 @pytest.mark.parametrize("kind", ["lstm", "gru", "simple"])
 def test_gradients_match_finite_differences(kind):
     layer = _layer(kind, return_sequences=True, return_state=True)
@@ -337,6 +346,7 @@ def test_gradients_match_finite_differences(kind):
     _finite_difference_check(layer, x)
 
 
+@pytest.mark.usefixtures("traced_loop")
 def test_gradients_through_mask_and_go_backwards():
     inner = _layer("gru", return_sequences=True, go_backwards=True)
     mask = tf.constant([[True, True, False], [False, True, True]])
@@ -425,6 +435,7 @@ def test_errors_name_the_layer_and_shapes():
         rnn.LSTM(2).build((None, 3, None))
 
 
+@pytest.mark.usefixtures("traced_loop")
 def test_stacked_cells_draw_dropout_masks_once_per_sequence():
     def identity_cell(**kwargs):
         return cells.SimpleRNNCell(32, activation=None, use_bias=False,
@@ -442,3 +453,64 @@ def test_stacked_cells_draw_dropout_masks_once_per_sequence():
         assert 4.0 in out  # both cells' masks kept a unit: two scalings by 2
         for t in range(1, 4):
             np.testing.assert_array_equal(out[:, t], out[:, 0])
+
+
+_TF_KERAS_LSTM_CONFIG = {  # written by tf_keras 2.21 (LSTM(3).get_config())
+    "name": "lstm", "trainable": True, "dtype": "float32", "return_sequences": False,
+    "return_state": False, "go_backwards": False, "stateful": False, "unroll": False,
+    "time_major": False, "units": 3, "activation": "tanh", "recurrent_activation": "sigmoid",
+    "use_bias": True,
+    "kernel_initializer": {"module": "keras.initializers", "class_name": "GlorotUniform",
+                           "config": {"seed": None}, "registered_name": None},
+    "recurrent_initializer": {"module": "keras.initializers", "class_name": "Orthogonal",
+                              "config": {"gain": 1.0, "seed": None}, "registered_name": None},
+    "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {},
+                         "registered_name": None},
+    "unit_forget_bias": True, "kernel_regularizer": None, "recurrent_regularizer": None,
+    "bias_regularizer": None, "activity_regularizer": None, "kernel_constraint": None,
+    "recurrent_constraint": None, "bias_constraint": None, "dropout": 0.0,
+    "recurrent_dropout": 0.0, "implementation": 2}
+
+
+def test_tf_keras_and_keras3_configs_load():
+    layer = rnn.LSTM.from_config(dict(_TF_KERAS_LSTM_CONFIG))
+    assert layer.get_config() == _TF_KERAS_LSTM_CONFIG
+    keras3 = {key: value for key, value in _TF_KERAS_LSTM_CONFIG.items()
+              if key not in ("time_major", "implementation")}
+    keras3.update(seed=7, zero_output_for_mask=False, use_cudnn="auto",
+                  dtype={"module": "keras", "class_name": "DTypePolicy",
+                         "config": {"name": "float64"}, "registered_name": None})
+    layer3 = rnn.LSTM.from_config(keras3)
+    assert layer3.dtype == "float64" and layer3.cell.seed == 7
+    assert layer3.get_config()["seed"] == 7
+    assert layer3(np.zeros((1, 2, 4))).shape == (1, 3)
+    cell = cells.GRUCell.from_config({"name": "gru_cell", "units": 2, "seed": 3,
+                                      "dtype": "float32", "trainable": True})
+    assert cell.seed == 3
+
+
+def test_public_namespace_and_deserialize():
+    for name in ("SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "RNN",
+                 "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed", "Masking"):
+        assert hasattr(tf.keras.layers, name), name
+    from eagerflow.keras.saving import deserialize_keras_object, serialize_keras_object
+
+    layer = rnn.GRU(2, return_sequences=True, name="g")
+    rebuilt = deserialize_keras_object(serialize_keras_object(layer))
+    assert type(rebuilt) is rnn.GRU and rebuilt.get_config() == layer.get_config()
+
+
+def test_weight_regularizers_and_activity_regularizer_add_losses():
+    layer = rnn.SimpleRNN(2, kernel_regularizer="l2", recurrent_regularizer="l1",
+                          activity_regularizer="l2", dtype="float64")
+    x = np.random.randn(3, 4, 2)
+    layer.build((None, 4, 2))
+    kernel, recurrent, bias = _randomize(layer)
+    output = layer(x).numpy()
+    expected = sorted([0.01 * np.sum(kernel ** 2), 0.01 * np.sum(np.abs(recurrent)),
+                       0.01 * np.sum(output ** 2) / 3])
+    np.testing.assert_allclose(sorted(float(v.numpy()) for v in layer.losses), expected,
+                               rtol=1e-6)
+    config = layer.get_config()
+    assert config["kernel_regularizer"]["class_name"] == "L2"
+    assert config["activity_regularizer"]["class_name"] == "L2"

@@ -4,13 +4,9 @@ Keras weight shapes/names/order and initial values, configs, stacked cells, erro
 import numpy as np
 import pytest
 
-from tests.keras.layers import recurrent_support
-
-recurrent_support.install()
-
-import eagerflow as tf  # noqa: E402
-from eagerflow.keras.layers import recurrent_cells as cells  # noqa: E402
-from tests.keras.layers import rnn_reference as ref  # noqa: E402
+import eagerflow as tf
+from eagerflow.keras.layers import recurrent_cells as cells
+from tests.keras.layers import rnn_reference as ref
 
 
 def _randomize(layer, scale=0.5):

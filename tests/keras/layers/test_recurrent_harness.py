@@ -5,13 +5,10 @@ functional model."""
 import numpy as np
 import pytest
 
-from tests.keras.layers import recurrent_support
-
-recurrent_support.install()
-
-import eagerflow as tf  # noqa: E402
-from eagerflow.keras import layers  # noqa: E402
-from tests.keras.layer_harness import check_layer  # noqa: E402
+import eagerflow as tf
+from eagerflow.keras import layers
+from tests.keras.layer_harness import check_layer
+from tests.keras.layers.rnn_reference import traced_loop  # noqa: F401
 
 FACTORIES = {
     "lstm": lambda dtype=None: layers.LSTM(3, dtype=dtype),
@@ -33,12 +30,14 @@ FACTORIES = {
 }
 
 
+@pytest.mark.usefixtures("traced_loop")
 @pytest.mark.parametrize("name", sorted(FACTORIES))
 def test_layer_harness(name):
     x = np.random.randn(2, 4, 3).astype(np.float32)
     check_layer(FACTORIES[name], x, max_gradient_checks=4)
 
 
+@pytest.mark.usefixtures("traced_loop")
 def test_masks_flow_through_a_functional_model():
     inputs = tf.keras.Input(shape=(None, 3))
     masked = layers.Masking()(inputs)

@@ -124,3 +124,20 @@ def test_layer_harness_inference(factory):
 
     x = np.random.default_rng(4).uniform(-1, 1, (2, 3, 4)).astype(np.float32)
     check_layer(factory, x, expected=x, max_gradient_checks=4)
+
+
+def test_alpha_dropout_keeps_selu_statistics():
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((500, 200)).astype(np.float32)  # zero mean, unit variance
+    layer = reg.AlphaDropout(0.2)
+    np.testing.assert_array_equal(layer(x).numpy(), x)
+    out = layer(x, training=True).numpy()
+    assert abs(out.mean()) < 0.02 and abs(out.std() - 1) < 0.02
+    # dropped units all take one value: a * saturation + b
+    saturation = -1.6732632423543772 * 1.0507009873554805
+    a = ((1 - 0.2) * (1 + 0.2 * saturation ** 2)) ** -0.5
+    dropped = a * saturation - a * saturation * 0.2
+    assert abs(np.isclose(out, dropped, atol=1e-6).mean() - 0.2) < 0.01
+    step = tf.function(lambda t: layer(t, training=True))
+    assert not np.array_equal(step(x).numpy(), step(x).numpy())
+    assert config_round_trip(reg.AlphaDropout(0.1, seed=2), x[:2])["rate"] == 0.1

@@ -4,16 +4,13 @@ against NumPy, eagerly and inside tf.function; plus the Masking layer."""
 import numpy as np
 import pytest
 
-from tests.keras.layers import recurrent_support
-
-recurrent_support.install()
-
-import eagerflow as tf  # noqa: E402
-from eagerflow.keras.layers import recurrent as rnn  # noqa: E402
-from eagerflow.keras.layers import recurrent_cells as cells  # noqa: E402
-from eagerflow.keras.layers import wrappers  # noqa: E402
-from eagerflow.keras.layers.masking import Masking  # noqa: E402
-from tests.keras.layers import rnn_reference as ref  # noqa: E402
+import eagerflow as tf
+from eagerflow.keras.layers import recurrent as rnn
+from eagerflow.keras.layers import recurrent_cells as cells
+from eagerflow.keras.layers import wrappers
+from eagerflow.keras.layers.masking import Masking
+from tests.keras.layers import rnn_reference as ref
+from tests.keras.layers.rnn_reference import traced_loop  # noqa: F401
 
 B, T, F, U = 3, 5, 4, 2
 
@@ -40,6 +37,7 @@ def _reference(weights, x, mask, return_sequences):
     return f_last, b_last, f_states + b_states
 
 
+@pytest.mark.usefixtures("traced_loop")
 @pytest.mark.parametrize("merge_mode", ["concat", "sum", "mul", "ave", None])
 @pytest.mark.parametrize("return_sequences", [False, True])
 def test_bidirectional_merge_modes_match_numpy(merge_mode, return_sequences):
@@ -81,6 +79,7 @@ def test_bidirectional_weights_names_and_shapes():
     assert sequences.compute_output_shape((None, 4, 5)).as_list() == [None, 4, 3]
 
 
+@pytest.mark.usefixtures("traced_loop")
 def test_bidirectional_initial_state_splits_forward_then_backward():
     layer = wrappers.Bidirectional(rnn.LSTM(U, return_state=True, dtype="float64"),
                                    merge_mode=None, dtype="float64")

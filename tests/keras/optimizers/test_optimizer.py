@@ -336,6 +336,9 @@ def test_bad_pairs_and_non_variables():
         optimizer.apply_gradients([tf.constant(1.0)])
     with pytest.raises(TypeError, match="can only update tf.Variable"):
         optimizer.apply_gradients([(tf.constant(1.0), tf.constant(2.0))])
+    with pytest.raises(TypeError, match="can only update floating-point variables, but "
+                                        "variable 'count:0' has dtype int32"):
+        optimizer.apply_gradients([(tf.constant([1]), tf.Variable([2], name="count"))])
     with pytest.raises(ValueError, match="number of gradients"):
         optimizer.apply([tf.constant(1.0)], [tf.Variable(1.0), tf.Variable(2.0)])
 

@@ -13,8 +13,14 @@ import eagerflow as tf
 from eagerflow.keras import saving
 from eagerflow.keras.saving.weights_h5 import saveable_paths
 
-from .helpers import X, assert_same_variables, functional_model, predictions, sequential_model
-from .helpers import train_steps
+from .helpers import (
+    X,
+    assert_same_variables,
+    functional_model,
+    predictions,
+    sequential_model,
+    train_steps,
+)
 
 
 @pytest.mark.parametrize("build", [functional_model, sequential_model])
@@ -175,3 +181,18 @@ def test_predictions_of_loaded_model_match_in_tf_function(tmp_path):
     saving.save_model(model, tmp_path / "s.keras")
     loaded = saving.load_model(tmp_path / "s.keras")
     np.testing.assert_array_equal(tf.function(loaded)(tf.constant(X)).numpy(), model(X).numpy())
+
+
+def test_tf_checkpoint_format_round_trip(tmp_path):
+    model = functional_model()
+    train_steps(model)
+    prefix = str(tmp_path / "ckpt" / "weights")
+    os.makedirs(tmp_path / "ckpt")
+    saving.save_weights(model, prefix)
+    assert (tmp_path / "ckpt" / "weights.index").exists()
+    assert "weights" in (tmp_path / "ckpt" / "checkpoint").read_text()
+    fresh = functional_model()
+    saving.load_weights(fresh, prefix)
+    np.testing.assert_array_equal(predictions(fresh), predictions(model))
+    with pytest.raises(FileExistsError):
+        saving.save_weights(model, prefix, overwrite=False)

@@ -11,7 +11,6 @@ import pytest
 
 from eagerflow.keras.saving import safety
 
-
 # ---------------------------------------------------------------- JSON
 
 def test_load_json_parses_plain_text_and_bytes():

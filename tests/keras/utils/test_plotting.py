@@ -114,6 +114,23 @@ def test_multiple_input_shapes_are_listed():
     assert plot.rows[concat][1:] == ("input: [(None, 8), (None, 8)]", "output: (None, 16)")
 
 
+def test_wrapped_layers_show_both_names():
+    class LSTM(FakeLayer):
+        pass
+
+    class Bidirectional(FakeLayer):
+        def __init__(self, layer):
+            super().__init__("bidirectional")
+            self.layer = layer
+
+    x = fake_input((5, 3), "x")
+    model = FakeModel([x], [Bidirectional(LSTM("lstm"))(x, shape=(None, 8))])
+    plot = layout_model(model)
+    assert plot.rows[1] == ("bidirectional(lstm) (Bidirectional(LSTM))",)
+    (node,) = [n for n in model_to_dot(model).get_nodes() if "lstm" in n.get_label()]
+    assert node.get_label() == "bidirectional(lstm)|Bidirectional(LSTM)"
+
+
 def test_layer_range_draws_a_part():
     model = shared_embedding_model()
     plot = layout_model(model, layer_range=["embedding", "prediction_b"])

@@ -189,7 +189,7 @@ class TensorBoard(Callback):
             for layer in getattr(self.model, "layers", []):
                 for weight in getattr(layer, "weights", []):
                     tag = weight_tag(layer.name, getattr(weight, "name", "weight"))
-                    values = np.asarray(to_python(weight))
+                    values = np.asarray(weight.numpy() if hasattr(weight, "numpy") else weight)
                     tf.summary.histogram(tag + "/histogram", values, step=epoch)
                     if self.write_images:
                         self._log_weight_as_image(values, tag, epoch)

@@ -195,27 +195,28 @@ class Conv(Layer):
         if channels is None:
             raise ValueError(f"The channel dimension of the inputs should be defined. The "
                              f"input_shape received is {tuple(shape)}, where axis "
-                             f"{self._channel_axis} (0-based) is the channel dimension, which "
+                             f"{self._channel_axis} (0-based) is the channel dimension, which was "
                              f"found to be `None`.")
         return channels
 
     def _kernel_shape(self, channels: int) -> tuple:
-        if channels % self.groups:
-            raise ValueError(f"The number of input channels must be evenly divisible by the "
-                             f"number of groups. Received groups={self.groups}, but the input "
-                             f"has {channels} channels (full input shape is ...).")
         return self.kernel_size + (channels // self.groups, self.filters)
 
     def build(self, input_shape) -> None:
         shape = _shape_list(input_shape)
         channels = self._input_channels(shape)
+        if channels % self.groups:
+            raise ValueError(f'Layer "{self.name}": the number of input channels must be '
+                             f"evenly divisible by the number of groups. Received "
+                             f"groups={self.groups}, but the input has {channels} channels "
+                             f"(full input shape is {tuple(shape)}).")
         self.kernel = self.add_weight(
             name="kernel", shape=self._kernel_shape(channels),
             initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint, trainable=True, dtype=self.dtype)
         if self.use_bias:
             self.bias = self.add_weight(
-                name="bias", shape=(self._bias_size(channels),),
+                name="bias", shape=(self.filters,),
                 initializer=self.bias_initializer, regularizer=self.bias_regularizer,
                 constraint=self.bias_constraint, trainable=True, dtype=self.dtype)
         else:
@@ -223,9 +224,6 @@ class Conv(Layer):
         self.input_spec = InputSpec(min_ndim=self.rank + 2,
                                     axes={self._channel_axis: channels})
         self.built = True
-
-    def _bias_size(self, channels: int) -> int:
-        return self.filters
 
     def _convolve(self, inputs):
         fmt = _op_format(self.data_format, self.rank)
@@ -391,8 +389,7 @@ class _ConvTranspose(Conv):
         n = self.rank
         sizes = shape[2:] if self.data_format == "channels_first" else shape[1:-1]
         if None in sizes:
-            raise ValueError(f'Layer "{self.name}" needs the spatial dimensions of its input '
-                             f"to be known; received input shape {tuple(shape)}.")
+            return self._transpose_by_conv(inputs)
         spatial = self._spatial_output(sizes)
         batch = shape[0] if shape[0] is not None else tf.shape(inputs)[0]
         if self.data_format == "channels_first":
@@ -404,9 +401,49 @@ class _ConvTranspose(Conv):
                                     data_format=_op_format(self.data_format, n),
                                     dilations=list(self.dilation_rate))
 
+    def _transpose_by_conv(self, inputs):
+        """The same result for inputs of unknown spatial size: insert stride - 1 zeros
+        between positions, convolve (full padding) with the flipped kernel, then crop. All
+        crop offsets depend only on kernel, stride and padding, so they are static."""
+        n = self.rank
+        first = self.data_format == "channels_first"
+        x = tf.transpose(inputs, [0] + list(range(2, n + 2)) + [1]) if first else inputs
+        for i, stride in enumerate(self.strides):
+            if stride > 1:
+                axis = i + 1
+                shape = tf.shape(x)
+                spread = tf.stack([x] + [tf.zeros_like(x)] * (stride - 1), axis=axis + 1)
+                merged = tf.concat([shape[:axis], shape[axis:axis + 1] * stride,
+                                    shape[axis + 1:]], axis=0)
+                index = [slice(None)] * (n + 2)
+                index[axis] = slice(None, 1 - stride)  # drop the zeros after the last one
+                x = tf.reshape(spread, merged)[tuple(index)]
+        kernel = tf.reverse(self.kernel, axis=list(range(n)))
+        kernel = tf.transpose(kernel, list(range(n)) + [n + 1, n])
+        spans = [(k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation_rate)]
+        full_pad = [[0, 0]] + [[span - 1, span - 1] for span in spans] + [[0, 0]]
+        y = tf.nn.convolution(tf.pad(x, full_pad), kernel, strides=1, padding="VALID",
+                              data_format=_op_format("channels_last", n),
+                              dilations=list(self.dilation_rate))
+        # y has length (size - 1) * stride + span; the output is y[before : before + out]
+        # with zeros past y's end
+        pads = self.output_padding or (None,) * n
+        crops, tails = [], []
+        for stride, span, kernel_size, dilation, pad in zip(
+                self.strides, spans, self.kernel_size, self.dilation_rate, pads):
+            length = 10 * stride + span  # any size works: the offsets do not depend on it
+            out = _deconv_output_length(11, kernel_size, self.padding, pad, stride, dilation)
+            before = max(length - out, 0) // 2 if self.padding == "same" else 0
+            extra = max(before + out - length, 0)
+            crops.append((before, extra + length - (before + out)))
+            tails.append(extra)
+        y = tf.pad(y, [[0, 0]] + [[0, extra] for extra in tails] + [[0, 0]])
+        index = [slice(None)] + [slice(a, -b if b else None) for a, b in crops] + [slice(None)]
+        y = y[tuple(index)]
+        return tf.transpose(y, [0, n + 1] + list(range(1, n + 1))) if first else y
+
     def get_config(self) -> dict:
         config = super().get_config()
-        config.pop("groups", None)
         config["output_padding"] = self.output_padding
         return config
 
@@ -495,9 +532,8 @@ class _DepthwiseConv(Conv):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        for key in ("filters", "groups", "kernel_initializer", "kernel_regularizer",
-                    "kernel_constraint"):
-            config.pop(key, None)
+        for key in ("filters", "kernel_initializer", "kernel_regularizer", "kernel_constraint"):
+            config.pop(key, None)  # tf_keras keeps "groups" (always 1) in these configs
         config.update({
             "depth_multiplier": self.depth_multiplier,
             "depthwise_initializer": _serialize("initializers", self.depthwise_initializer),

@@ -428,6 +428,9 @@ class Layer(Module):
         if self._initial_weights is not None:
             weights, self._initial_weights = self._initial_weights, None
             self.set_weights(weights)
+        from eagerflow.train.checkpoint_io import restore_pending
+
+        restore_pending()  # a checkpoint restored before this layer had weights
 
     def __call__(self, *args, **kwargs):
         if not args:

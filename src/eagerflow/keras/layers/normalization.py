@@ -305,7 +305,7 @@ class GroupNormalization(_Normalization):
         reduce_axes = [i for i in range(1, rank + 1) if i != axis]
         mean, variance = tf.nn.moments(grouped, reduce_axes, keepdims=True)
         normalized = (grouped - mean) * tf.math.rsqrt(variance + self.epsilon)
-        outputs = tf.reshape(normalized, dynamic)
+        outputs = tf.ensure_shape(tf.reshape(normalized, dynamic), inputs.shape)
         broadcast = [channels if i == axis else 1 for i in range(rank)]
         if self.gamma is not None:
             outputs = outputs * tf.reshape(self.gamma, broadcast)

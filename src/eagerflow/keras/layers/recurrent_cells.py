@@ -17,50 +17,22 @@ __all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "AbstractR
 # --- serialization of nested layers --------------------------------------------------------
 def serialize_layer(layer) -> dict:
     """A layer as Keras's serialized dict (module, class_name, config, registered_name)."""
-    try:
-        from eagerflow.keras.saving import serialize_keras_object
-    except ImportError:
-        return {"module": "keras.layers", "class_name": type(layer).__name__,
-                "config": layer.get_config(), "registered_name": None}
+    from eagerflow.keras.saving import serialize_keras_object
+
     return serialize_keras_object(layer)
 
 
 def deserialize_layer(config, custom_objects: dict | None = None):
-    """Rebuild a layer from `serialize_layer`'s dict (or a Keras 2 `{class_name, config}`)."""
+    """Rebuild a layer from `serialize_layer`'s dict (or a Keras 2 `{class_name, config}`);
+    names resolve only through the saving registry (never by importing what a file names)."""
     if isinstance(config, Layer):
         return config
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Expected a serialized layer dict with a 'class_name' key. "
                          f"Received: {config!r}")
-    try:
-        from eagerflow.keras.saving import deserialize_keras_object
-    except ImportError:
-        deserialize_keras_object = None
-    if deserialize_keras_object is not None:
-        return deserialize_keras_object(config, custom_objects=custom_objects)
-    class_name = config["class_name"]
-    cls = (custom_objects or {}).get(class_name) or _known_layer_class(class_name)
-    if cls is None:
-        raise ValueError(f"Unknown layer: '{class_name}'. Please ensure you are using a "
-                         "`keras.utils.custom_object_scope` and that this object is included "
-                         "in the scope, or pass it in `custom_objects`.")
-    return cls.from_config(dict(config.get("config", {})))
+    from eagerflow.keras.saving import deserialize_keras_object
 
-
-def _known_layer_class(class_name: str):
-    import importlib
-
-    for module_name in ("eagerflow.keras.layers", "eagerflow.keras.layers.recurrent_cells",
-                        "eagerflow.keras.layers.recurrent", "eagerflow.keras.layers.wrappers",
-                        "eagerflow.keras.layers.masking"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        cls = getattr(module, class_name, None)
-        if isinstance(cls, type) and issubclass(cls, Layer):
-            return cls
-    return None
+    return deserialize_keras_object(config, custom_objects=custom_objects)
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from eagerflow.keras.layers.convolutional import _normalize_data_format, _shape_
 from eagerflow.keras.layers.layer import InputSpec, Layer
 
 __all__ = ["Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
-           "GaussianNoise", "GaussianDropout", "ActivityRegularization"]
+           "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization"]
 
 
 def _training_flag(training):
@@ -178,6 +178,50 @@ class GaussianDropout(Layer):
             training,
             lambda: inputs * _random_normal_like(inputs, 1.0, stddev, self.seed),
             lambda: tf.identity(inputs))
+
+    def compute_output_shape(self, input_shape) -> tf.TensorShape:
+        return tf.TensorShape(input_shape)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({"rate": self.rate, "seed": self.seed})
+        return config
+
+
+class AlphaDropout(Layer):
+    """Dropout for SELU networks: dropped units are set to SELU's negative saturation value
+    and the result is scaled and shifted (a, b) so that mean and variance are kept."""
+
+    _SELU_ALPHA = 1.6732632423543772848170429916717
+    _SELU_SCALE = 1.0507009873554804934193349852946
+
+    def __init__(self, rate: float, noise_shape=None, seed: int | None = None,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rate = _check_rate(self.name, rate)
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.seed = seed
+        self.supports_masking = True
+
+    def _dropped(self, inputs):
+        rate = self.rate
+        saturation = -self._SELU_ALPHA * self._SELU_SCALE
+        if self.noise_shape is None:
+            shape = tf.shape(inputs)
+        else:
+            dynamic = tf.shape(inputs)
+            shape = tf.stack([dynamic[i] if d is None else d
+                              for i, d in enumerate(self.noise_shape)])
+        kept = tf.cast(tf.random.uniform(shape, seed=self.seed) >= rate, inputs.dtype)
+        a = ((1 - rate) * (1 + rate * saturation ** 2)) ** -0.5
+        b = -a * saturation * rate
+        return a * (inputs * kept + saturation * (1 - kept)) + b
+
+    def call(self, inputs, training=None):
+        if not 0 < self.rate < 1:
+            return tf.identity(inputs)
+        return _in_training(training, lambda: self._dropped(inputs),
+                            lambda: tf.identity(inputs))
 
     def compute_output_shape(self, input_shape) -> tf.TensorShape:
         return tf.TensorShape(input_shape)

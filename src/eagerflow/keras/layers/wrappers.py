@@ -140,9 +140,10 @@ class Bidirectional(Wrapper):
                 raise ValueError(f"`Bidirectional` needs a recurrent layer (with "
                                  f"`{attribute}`), received {type(layer).__name__} "
                                  f"'{layer.name}'.")
-        super().__init__(layer, **kwargs)
-        # The wrapped layer only serves as a template (as in Keras): keep it out of `weights`.
-        self._tracked_layers[:] = [known for known in self._tracked_layers if known is not layer]
+        Layer.__init__(self, **kwargs)
+        # The given layer is only a template (as in Keras): the two directions are copies of
+        # it, and only its config is kept, so it never shows up in weights or saved files.
+        self._layer_config = serialize_layer(layer)
         self._given_backward = backward_layer is not None
         self.forward_layer = _recreate(layer, "forward_" + layer.name)
         if backward_layer is None:
@@ -277,8 +278,14 @@ class Bidirectional(Wrapper):
     def states(self) -> list:
         return list(self.forward_layer.states) + list(self.backward_layer.states)
 
+    @property
+    def layer(self):
+        """The forward direction (the template's first copy)."""
+        return self.forward_layer
+
     def get_config(self) -> dict:
-        config = super().get_config()
+        config = Layer.get_config(self)
+        config["layer"] = self._layer_config
         config["merge_mode"] = self.merge_mode
         if self._given_backward:
             config["backward_layer"] = serialize_layer(self.backward_layer)

@@ -62,6 +62,8 @@ from eagerflow.keras.metrics.confusion_metrics import (
     TrueNegatives,
     TruePositives,
 )
+from eagerflow.keras.metrics.f_score_metrics import F1Score, FBetaScore
+from eagerflow.keras.metrics.iou_metrics import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from eagerflow.keras.metrics.regression_metrics import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -75,6 +77,7 @@ from eagerflow.keras.metrics.regression_metrics import (
     MeanSquaredError,
     MeanSquaredLogarithmicError,
     Poisson,
+    R2Score,
     RootMeanSquaredError,
     SparseCategoricalCrossentropy,
     SquaredHinge,
@@ -94,7 +97,8 @@ _CLASSES = (Metric, Mean, Sum, MeanMetricWrapper, MeanTensor, Accuracy, BinaryAc
             CategoricalCrossentropy, SparseCategoricalCrossentropy, CategoricalHinge,
             CosineSimilarity, Hinge, SquaredHinge, KLDivergence, LogCoshError,
             MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError,
-            MeanSquaredLogarithmicError, Poisson, RootMeanSquaredError)
+            MeanSquaredLogarithmicError, Poisson, RootMeanSquaredError, R2Score, F1Score,
+            FBetaScore, IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU)
 _FUNCTIONS = (accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
               top_k_categorical_accuracy, sparse_top_k_categorical_accuracy,
               binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,

@@ -211,8 +211,7 @@ class Sequential(Model):
     def _trackable_children(self) -> dict:
         children = {}
         with_weights = 0
-        layers = ([self._input_layer] if self._input_layer is not None else []) + self._stack
-        for index, layer in enumerate(layers):
+        for index, layer in enumerate(self._stack):  # numbered as model.layers (tf.keras)
             if layer.weights:
                 children[f"layer_with_weights-{with_weights}"] = layer
                 with_weights += 1

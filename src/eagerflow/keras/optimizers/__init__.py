@@ -13,13 +13,14 @@ from eagerflow.keras.optimizers.adam import Adam, AdamW
 from eagerflow.keras.optimizers.adamax import Adamax, Nadam
 from eagerflow.keras.optimizers.ftrl import Ftrl
 from eagerflow.keras.optimizers.lion import Lion
+from eagerflow.keras.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from eagerflow.keras.optimizers.optimizer import Optimizer
 from eagerflow.keras.optimizers.rmsprop import RMSprop
 from eagerflow.keras.optimizers.sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "Nadam", "Ftrl", "Lion", "schedules", "legacy", "experimental", "get", "serialize",
-           "deserialize"]
+           "Nadam", "Ftrl", "Lion", "LossScaleOptimizer", "schedules", "legacy", "experimental",
+           "get", "serialize", "deserialize"]
 
 _BUILTINS: dict[str, type] = {cls.__name__: cls for cls in (
     SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Ftrl, Lion)}

@@ -72,7 +72,7 @@ def clip_by_global_norm(grads: list, clip_norm: float) -> list:
     return [g * tf.cast(scale, g.dtype) for g in grads]
 
 
-def initial_value(initializer, shape: list, dtype):
+def make_initial_value(initializer, shape: list, dtype):
     if isinstance(initializer, (int, float)):
         return tf.fill(shape, tf.constant(initializer, dtype=dtype))
     if isinstance(initializer, (tf.Tensor, tf.Variable, np.ndarray)):

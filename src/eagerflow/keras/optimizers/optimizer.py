@@ -22,7 +22,7 @@ from eagerflow.keras.optimizers._helpers import (
     clip_by_global_norm,
     default_name,
     hyperparameter,
-    initial_value,
+    make_initial_value,
     slot_name,
     takes_two_arguments,
 )
@@ -259,7 +259,7 @@ class Optimizer:
         """A new optimizer variable (non-trainable), tracked in `variables`."""
         dtype = tf.as_dtype(dtype or "float32")
         with init_scope():
-            value = initial_value(initializer, list(shape), dtype)
+            value = make_initial_value(initializer, list(shape), dtype)
             variable = tf.Variable(value, name=name or "var", dtype=dtype, trainable=False)
         self._variables.append(variable)
         return variable
@@ -385,8 +385,9 @@ class Optimizer:
             raise ValueError(
                 f"Optimizer '{self.name}': the number of gradients ({len(grads)}) does not match "
                 f"the number of variables ({len(trainable_variables)}).")
-        self._ensure_built(trainable_variables)
-        grads, trainable_variables = self._checked(grads, trainable_variables)
+        checked_grads, checked_variables = self._checked(grads, trainable_variables)
+        self._ensure_built(trainable_variables)   # all of them, even those without gradient
+        grads, trainable_variables = checked_grads, checked_variables
         self._step_cache = {}
         try:
             if self.loss_scale_factor is not None:
@@ -396,7 +397,7 @@ class Optimizer:
             else:
                 self._update(grads, trainable_variables)
             if self.use_ema:
-                self._update_moving_averages(trainable_variables)
+                self._update_moving_averages(self._trainable_variables)
             self._iterations.assign_add(1)
             for variable in trainable_variables:
                 if variable.constraint is not None:
@@ -430,6 +431,11 @@ class Optimizer:
             if grad is None:
                 missing.append(variable.name)
                 continue
+            if not variable.dtype.is_floating:
+                raise TypeError(
+                    f"Optimizer '{self.name}' can only update floating-point variables, but "
+                    f"variable '{variable.name}' has dtype {variable.dtype.name}. Make it "
+                    "non-trainable or leave it out of the variables given to the optimizer.")
             grad = tf.convert_to_tensor(grad)
             if grad.dtype != variable.dtype:
                 grad = tf.cast(grad, variable.dtype)

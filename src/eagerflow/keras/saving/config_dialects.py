@@ -84,6 +84,9 @@ def model_config_for_tf_keras(config: dict) -> dict:
         for entry in layers:
             if not isinstance(entry, dict):
                 continue
+            registered = entry.get("registered_name")
+            if isinstance(registered, str) and ">" in registered:
+                entry["class_name"] = registered  # tf_keras names custom classes "pkg>Name"
             for key in ("module", "registered_name", "build_config"):
                 entry.pop(key, None)  # tf_keras writes layer entries as class_name + config
             inner = entry.get("config")

@@ -89,20 +89,26 @@ def save_weights(model: Any, filepath: str | os.PathLike, overwrite: bool = True
     import h5py
 
     path = _name(filepath)
-    check_overwrite(path, overwrite)
     if path.endswith(".weights.h5"):
+        check_overwrite(path, overwrite)
         with atomic_path(path) as temporary, h5py.File(temporary, "w") as h5file:
             save_weights_to_h5(model, h5file)
         return
     if save_format == "h5" or (save_format is None and _is_h5_name(path)):
+        check_overwrite(path, overwrite)
         legacy_h5.save_legacy_h5_weights(model, path)
         return
     if path.endswith(".keras"):
         raise ValueError(f"save_weights({path!r}): a '.keras' file holds a whole model; use "
                          "model.save() for it, or a '.weights.h5' name for weights only.")
+    if save_format not in (None, "tf"):
+        raise ValueError(f"Unknown save_format {save_format!r}; use 'tf' or 'h5'.")
     from eagerflow.train import checkpoint_io
 
+    check_overwrite(path + ".index", overwrite)
     checkpoint_io.write(model, path)
+    # tf_keras also points the directory's `checkpoint` file at the new prefix.
+    checkpoint_io.update_checkpoint_state(os.path.dirname(path) or ".", path)
 
 
 def load_weights(model: Any, filepath: str | os.PathLike, by_name: bool = False,

@@ -9,6 +9,11 @@ from eagerflow.keras.utils.data_utils import (
     pack_x_y_sample_weight,
     unpack_x_y_sample_weight,
 )
+from eagerflow.keras.utils.dataset_utils import split_dataset, timeseries_dataset_from_array
+from eagerflow.keras.utils.directory_datasets import (
+    image_dataset_from_directory,
+    text_dataset_from_directory,
+)
 from eagerflow.keras.utils.file_utils import get_file
 from eagerflow.keras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from eagerflow.keras.utils.io_utils import (
@@ -31,6 +36,7 @@ __all__ = [
     "enable_interactive_logging",
     "get_file",
     "get_source_inputs",
+    "image_dataset_from_directory",
     "img_to_array",
     "is_interactive_logging_enabled",
     "load_img",
@@ -41,6 +47,9 @@ __all__ = [
     "plot_model",
     "save_img",
     "set_random_seed",
+    "split_dataset",
+    "text_dataset_from_directory",
+    "timeseries_dataset_from_array",
     "to_categorical",
     "to_ordinal",
     "unpack_x_y_sample_weight",

@@ -119,9 +119,11 @@ def _is_sequential(model: Any) -> bool:
 
 
 def _is_wrapper(layer: Any) -> bool:
+    """A layer wrapping another (`Bidirectional`, `TimeDistributed`): labelled with both."""
     inner = getattr(layer, "layer", None)
     return inner is not None and hasattr(inner, "name") and any(
-        cls.__name__ == "Wrapper" for cls in type(layer).__mro__)
+        cls.__name__ in ("Wrapper", "Bidirectional", "TimeDistributed")
+        for cls in type(layer).__mro__)
 
 
 def _network_structure(model: Any) -> tuple[list, set | None, bool] | None:
