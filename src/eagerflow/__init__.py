@@ -44,13 +44,16 @@ def get_logger():
     return logging.getLogger("eagerflow")
 
 _LAZY_SUBMODULES = ("data", "keras", "train", "summary", "autograph", "config", "io")
+# tf.optimizers, tf.losses, ... are TF 2's aliases of the Keras namespaces.
+_KERAS_ALIASES = ("optimizers", "losses", "metrics", "initializers", "activations")
 
 
 def __getattr__(name: str):
-    if name in _LAZY_SUBMODULES:
+    if name in _LAZY_SUBMODULES or name in _KERAS_ALIASES:
         import importlib
 
-        module = importlib.import_module(f"eagerflow.{name}")
+        path = f"eagerflow.keras.{name}" if name in _KERAS_ALIASES else f"eagerflow.{name}"
+        module = importlib.import_module(path)
         globals()[name] = module
         return module
     raise AttributeError(f"module 'eagerflow' has no attribute {name!r}")

@@ -142,3 +142,13 @@ def test_unknown_and_custom_objects():
 
     assert activations.deserialize("double", custom_objects={"double": double}) is double
     assert activations.serialize(double) == "double"
+
+
+def test_activation_layer_configs_deserialize_to_layers():
+    from eagerflow.keras.layers import activation_layers
+
+    layer = activations.get({"class_name": "LeakyReLU", "config": {"alpha": 0.1}})
+    assert isinstance(layer, activation_layers.LeakyReLU)
+    np.testing.assert_allclose(layer(tf.constant([-1.0, 2.0])).numpy(), [-0.1, 2.0], rtol=1e-6)
+    serialized = activations.serialize(layer)
+    assert serialized["class_name"] == "LeakyReLU" and serialized["module"] == "keras.layers"

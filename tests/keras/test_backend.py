@@ -30,3 +30,16 @@ def test_keras_tensor_helpers():
     assert tf.keras.backend.is_keras_tensor(x)
     assert not tf.keras.backend.is_keras_tensor(tf.ones([1]))
     assert tf.keras.backend.int_shape(tf.ones([2, 5])) == (2, 5)
+
+
+def test_get_value_and_set_value_on_an_optimizer_learning_rate():
+    optimizer = tf.keras.optimizers.SGD(0.1)
+    tf.keras.backend.set_value(optimizer.lr, 0.5)
+    assert float(tf.keras.backend.get_value(optimizer.learning_rate)) == 0.5
+
+
+def test_tf2_aliases_of_keras_namespaces():
+    assert tf.optimizers.Adam is tf.keras.optimizers.Adam
+    assert tf.losses.MeanSquaredError is tf.keras.losses.MeanSquaredError
+    assert tf.metrics.Mean is tf.keras.metrics.Mean
+    assert tf.initializers.Zeros is tf.keras.initializers.Zeros

@@ -492,3 +492,87 @@ def test_errors():
         M.SparseCategoricalAccuracy().update_state(OH, YP)
     with pytest.raises(TypeError, match="unexpected keyword"):
         M.Metric(nmae="x")
+
+
+def test_r2_f1_iou_against_scikit_learn():
+    from sklearn.metrics import f1_score, fbeta_score, jaccard_score, r2_score
+
+    targets = rng.randn(40, 3)
+    predictions = targets + 0.5 * rng.randn(40, 3)
+    weights = rng.rand(40)
+    r2 = M.R2Score(dtype="float64")
+    r2.update_state(targets[:20], predictions[:20], sample_weight=weights[:20])
+    r2.update_state(targets[20:], predictions[20:], sample_weight=weights[20:])
+    np.testing.assert_allclose(r2.result().numpy(),
+                               r2_score(targets, predictions, sample_weight=weights), rtol=1e-10)
+    per_output = M.R2Score(class_aggregation=None, dtype="float64")
+    per_output.update_state(targets, predictions)
+    np.testing.assert_allclose(per_output.result().numpy(),
+                               r2_score(targets, predictions, multioutput="raw_values"),
+                               rtol=1e-10)
+
+    labels = rng.randint(0, 4, size=60)
+    scores = rng.rand(60, 4)
+    predicted = scores.argmax(-1)
+    one_hot = np.eye(4)[labels]
+    for average in ("macro", "weighted", "micro", None):
+        f1 = M.F1Score(average=average)
+        f1.update_state(one_hot, scores)
+        expected = f1_score(labels, predicted, average=average)
+        np.testing.assert_allclose(f1.result().numpy(), expected, rtol=1e-5)
+    fbeta = M.FBetaScore(average="macro", beta=2.0)
+    fbeta.update_state(one_hot, scores)
+    np.testing.assert_allclose(fbeta.result().numpy(),
+                               fbeta_score(labels, predicted, beta=2.0, average="macro"),
+                               rtol=1e-5)
+    mean_iou = M.MeanIoU(num_classes=4)
+    mean_iou.update_state(labels, predicted)
+    np.testing.assert_allclose(mean_iou.result().numpy(),
+                               jaccard_score(labels, predicted, average="macro"), rtol=1e-5)
+    segmentation = M.OneHotMeanIoU(num_classes=4)
+    segmentation.update_state(one_hot.reshape(3, 20, 4), scores.reshape(3, 20, 4))
+    np.testing.assert_allclose(segmentation.result().numpy(), mean_iou.result().numpy(),
+                               rtol=1e-6)
+
+
+@pytest.mark.parametrize("metric, good, bad", [
+    (M.R2Score(), (YT, YP), (YT, YP[:, :3])),
+    (M.F1Score(), (OH, YP), (OH, YP[:, :3])),
+    (M.AUC(), (YB, PB), (YT, YP[:, :3])),
+    (M.Mean(), (YP,), (YP[:, :3],)),
+])
+def test_bad_input_changes_no_state(metric, good, bad):
+    metric.update_state(*good)
+    before = [v.numpy().copy() for v in metric.variables]
+    with pytest.raises((ValueError, tf.errors.InvalidArgumentError)):
+        metric.update_state(*bad, sample_weight=SW[:5])
+    for old, variable in zip(before, metric.variables):
+        np.testing.assert_array_equal(variable.numpy(), old)
+
+
+def test_custom_metric_subclass_eager_and_compiled():
+    class BinaryTruePositives(M.Metric):
+        def __init__(self, name="binary_true_positives", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.true_positives = self.add_weight(name="tp", initializer="zeros")
+            self.seen = self.add_variable(shape=(), name="seen")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            hits = tf.logical_and(tf.cast(y_true, tf.bool), tf.cast(y_pred, tf.bool))
+            self.seen.assign_add(tf.cast(tf.size(y_true), self.seen.dtype))
+            return self.true_positives.assign_add(tf.reduce_sum(tf.cast(hits, tf.float32)))
+
+        def result(self):
+            return self.true_positives
+
+    eager = BinaryTruePositives()
+    compiled = BinaryTruePositives()
+    step = tf.function(lambda t, p: compiled.update_state(t, p))
+    for _ in range(2):
+        eager.update_state([1, 1, 0, 1], [1, 0, 1, 1])
+        step(tf.constant([1, 1, 0, 1]), tf.constant([1, 0, 1, 1]))
+    assert float(eager.result()) == float(compiled.result()) == 4.0
+    assert float(compiled.seen) == 8.0
+    assert [v.name.split(":")[0] for v in compiled.variables] == ["tp", "seen"]
+    compiled.reset_state()
+    assert float(compiled.result()) == 0.0

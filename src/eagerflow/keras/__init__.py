@@ -16,7 +16,7 @@ __version__ = "2.21.0"
 
 _LAZY = ("layers", "models", "optimizers", "losses", "metrics", "callbacks", "activations",
          "initializers", "regularizers", "constraints", "utils", "backend", "saving",
-         "config")
+         "config", "mixed_precision")
 
 
 def __getattr__(name: str):

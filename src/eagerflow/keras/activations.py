@@ -172,10 +172,14 @@ def serialize(activation: Callable) -> str | dict:
     name = getattr(activation, "__name__", None)
     if name is not None and _ACTIVATIONS.get(name) is activation:
         return name
-    if hasattr(activation, "get_config"):
-        from eagerflow.keras.initializers import serialize_object
+    if hasattr(activation, "get_config"):  # an activation layer or custom object
+        try:
+            from eagerflow.keras.saving import serialize_keras_object
+        except ImportError:
+            from eagerflow.keras.initializers import serialize_object
 
-        return serialize_object(activation, module=type(activation).__module__)
+            return serialize_object(activation, module="keras.layers")
+        return serialize_keras_object(activation)
     if name is not None and callable(activation):
         return name
     raise ValueError(f"Could not serialize activation {activation!r}: it is neither a built-in "
@@ -188,7 +192,8 @@ def deserialize(name: str | dict, custom_objects: dict | None = None,
     if isinstance(name, dict):
         from eagerflow.keras.initializers import deserialize_object
 
-        return deserialize_object(name, _ACTIVATIONS, custom_objects, "activation function")
+        return deserialize_object(name, _ACTIVATIONS | _activation_layers(), custom_objects,
+                                  "activation function")
     if not isinstance(name, str):
         raise TypeError(f"Could not interpret activation function identifier: {name!r}")
     if custom_objects and name in custom_objects:
@@ -202,6 +207,17 @@ def deserialize(name: str | dict, custom_objects: dict | None = None,
             "`keras.utils.custom_object_scope` and that this object is included in the scope. "
             f"Known activations: {sorted(_ACTIVATIONS)}.")
     return _ACTIVATIONS[name]
+
+
+def _activation_layers() -> dict:
+    """The activation layers (ReLU, LeakyReLU, ...) a serialized activation may name, as
+    tf_keras accepts them in `activation=` configs."""
+    try:
+        from eagerflow.keras.layers import activation_layers
+    except ImportError:
+        return {}
+    names = ("ReLU", "LeakyReLU", "PReLU", "ELU", "ThresholdedReLU", "Softmax")
+    return {n: getattr(activation_layers, n) for n in names if hasattr(activation_layers, n)}
 
 
 def _registered(name: str) -> Any:

@@ -11,7 +11,8 @@ import threading
 
 __all__ = ["clear_session", "epsilon", "set_epsilon", "floatx", "set_floatx",
            "image_data_format", "set_image_data_format", "unique_object_name",
-           "learning_phase", "set_learning_phase", "is_keras_tensor", "int_shape"]
+           "learning_phase", "set_learning_phase", "is_keras_tensor", "int_shape",
+           "get_value", "set_value"]
 
 _settings = {"floatx": "float32", "epsilon": 1e-7, "image_data_format": "channels_last"}
 _name_counts: collections.Counter = collections.Counter()
@@ -85,3 +86,17 @@ def is_keras_tensor(value) -> bool:
 def int_shape(value) -> tuple:
     """The static shape of a tensor or variable as a tuple of ints and Nones."""
     return tuple(value.shape.as_list()) if hasattr(value.shape, "as_list") else tuple(value.shape)
+
+
+def get_value(value):
+    """The NumPy value of a variable or tensor (or a Python number as is)."""
+    import numpy as np
+
+    if hasattr(value, "numpy"):
+        return value.numpy()
+    return np.asarray(value) if not isinstance(value, (int, float)) else value
+
+
+def set_value(variable, value) -> None:
+    """Assign `value` to a variable (old code: `K.set_value(model.optimizer.lr, 0.01)`)."""
+    variable.assign(value)

@@ -36,15 +36,15 @@ class Reduction:
     NONE = "none"
     SUM = "sum"
     SUM_OVER_BATCH_SIZE = "sum_over_batch_size"
-
-    @classmethod
-    def all(cls) -> tuple[str, ...]:
-        return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE)
-
     # Keras 3 names: "mean" is sum_over_batch_size; "mean_with_sample_weight" divides by
     # the sum of the (broadcast) sample weights instead of the element count.
     MEAN = "mean"
     MEAN_WITH_SAMPLE_WEIGHT = "mean_with_sample_weight"
+
+    @classmethod
+    def all(cls) -> tuple[str, ...]:
+        """The tf_keras reduction names."""
+        return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE)
 
     @classmethod
     def validate(cls, key: Any) -> str:
@@ -184,7 +184,7 @@ class LossFunctionWrapper(Loss):
 
     def __init__(self, fn: Callable, reduction: str = Reduction.AUTO, name: str | None = None,
                  **kwargs) -> None:
-        super().__init__(reduction=reduction, name=name)
+        super().__init__(reduction=reduction, name=name or getattr(fn, "__name__", None))
         self.fn = fn
         self._fn_kwargs = kwargs
 

@@ -14,8 +14,6 @@ CONFIGS = json.loads((pathlib.Path(__file__).parent / "data" / "family_configs.j
                      .read_text())
 # where eagerflow's config differs from tf_keras's on purpose
 KNOWN_EXTRA = {"SpatialDropout2D": {"data_format"}}  # Keras 3 writes it; tf_keras drops it
-KNOWN_MISSING = {"SeparableConv1D": {"kernel_initializer", "kernel_regularizer",
-                                     "kernel_constraint"}}  # unused by separable convs
 
 
 def _same(a, b) -> bool:
@@ -34,7 +32,7 @@ def test_tf_keras_config_round_trip(class_name):
     layer = getattr(tf.keras.layers, class_name).from_config(written)
     mine = json.loads(json.dumps(layer.get_config()))
     extra = set(mine) - set(written) - KNOWN_EXTRA.get(class_name, set())
-    missing = set(written) - set(mine) - KNOWN_MISSING.get(class_name, set())
+    missing = set(written) - set(mine)
     assert not extra and not missing, (extra, missing)
     for key in set(mine) & set(written):
         assert _same(mine[key], written[key]), (key, mine[key], written[key])

@@ -151,3 +151,31 @@ def test_layer_is_a_module_and_count_params_needs_build():
     assert isinstance(layer, tf.Module)
     with pytest.raises(ValueError, match="isn't built"):
         layer.count_params()
+
+
+class Halve(tf.keras.layers.Layer):
+    """A call with a tensor-dependent while loop and if: AutoGraph converts it when traced."""
+
+    def call(self, inputs):
+        total = tf.reduce_sum(tf.abs(inputs))
+        steps = tf.constant(0)
+        while total > 1.0:
+            inputs = inputs / 2.0
+            total = tf.reduce_sum(tf.abs(inputs))
+            steps += 1
+        if steps > 2:
+            inputs = -inputs
+        return inputs, steps
+
+
+@pytest.mark.parametrize("scale", [0.5, 3.0, 40.0])
+def test_call_with_python_control_flow_on_tensors_is_converted(scale):
+    layer = Halve()
+    x = np.full((2, 2), scale, np.float32)
+    eager_out, eager_steps = layer(x)
+    compiled = tf.function(lambda t: layer(t))
+    traced_out, traced_steps = compiled(x)
+    np.testing.assert_allclose(traced_out.numpy(), eager_out.numpy())
+    assert int(traced_steps) == int(eager_steps)
+    graph = compiled.get_concrete_function(tf.TensorSpec([2, 2], tf.float32)).graph
+    assert {"while", "cond"} <= {node.op.name for node in graph.nodes}

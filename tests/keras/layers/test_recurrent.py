@@ -514,3 +514,15 @@ def test_weight_regularizers_and_activity_regularizer_add_losses():
     config = layer.get_config()
     assert config["kernel_regularizer"]["class_name"] == "L2"
     assert config["activity_regularizer"]["class_name"] == "L2"
+
+
+def test_feature_count_must_match_the_built_layer():
+    layer = rnn.LSTM(2, name="built_lstm")
+    layer(np.zeros((1, 3, 4), np.float32))
+    with pytest.raises(ValueError, match=r'"built_lstm".*expected shape=\(None, None, 4\), '
+                                         r'found shape=\(1, 3, 5\)'):
+        layer(np.zeros((1, 3, 5), np.float32))
+    cell = cells.GRUCell(2, name="built_cell")
+    cell(np.zeros((1, 4), np.float32), [np.zeros((1, 2), np.float32)])
+    with pytest.raises(ValueError, match=r"built_cell.*4 features.*\(1, 6\)"):
+        cell(np.zeros((1, 6), np.float32), [np.zeros((1, 2), np.float32)])

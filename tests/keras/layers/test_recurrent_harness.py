@@ -61,3 +61,34 @@ def test_embedding_mask_in_sequential_model():
     tokens = np.array([[1, 2, 3, 0, 0], [4, 5, 6, 7, 8]])
     padded = model(tokens).numpy()
     np.testing.assert_allclose(padded[0], model(tokens[:1, :3]).numpy()[0], rtol=1e-5)
+
+
+def test_symbolic_shapes_keep_known_dimensions():
+    inputs = tf.keras.Input(shape=(10, 3))
+    sequence = layers.LSTM(4, return_sequences=True)(inputs)
+    assert sequence.shape.as_list() == [None, 10, 4]
+    both = layers.Bidirectional(layers.GRU(2, return_sequences=True))(sequence)
+    assert both.shape.as_list() == [None, 10, 4]
+    assert layers.TimeDistributed(layers.Dense(5))(both).shape.as_list() == [None, 10, 5]
+    last, h, c = layers.LSTM(3, return_state=True)(inputs)
+    assert last.shape.as_list() == h.shape.as_list() == c.shape.as_list() == [None, 3]
+    unknown = tf.keras.Input(shape=(None, 3))
+    assert layers.SimpleRNN(2, return_sequences=True)(unknown).shape.as_list() == [
+        None, None, 2]
+
+
+def test_fit_learns_through_masked_bidirectional_lstm():
+    rng = np.random.RandomState(0)
+    tokens = rng.randint(1, 10, size=(128, 8))
+    lengths = rng.randint(2, 9, size=128)
+    for row, length in enumerate(lengths):
+        tokens[row, length:] = 0
+    labels = (tokens[np.arange(128), lengths - 1] >= 5).astype(np.float32)  # last real token
+    model = tf.keras.Sequential([layers.Embedding(10, 8, mask_zero=True),
+                                 layers.Bidirectional(layers.LSTM(8)),
+                                 layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=tf.keras.optimizers.Adam(0.02), loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    history = model.fit(tokens, labels, epochs=12, batch_size=32, verbose=0)
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    assert history.history["accuracy"][-1] > 0.9

@@ -77,3 +77,18 @@ def test_keras3_weights_member_reads_with_unsuffixed_and_suffixed_names(tmp_path
                                  tf.keras.layers.Dense(2)])
     saving.load_weights(fresh, path)
     np.testing.assert_array_equal(fresh(X).numpy(), model(X).numpy())
+
+
+def test_model_from_json_reads_both_keras_dialects():
+    import zipfile
+
+    with zipfile.ZipFile(os.path.join(DATA, "k3_functional.keras")) as archive:
+        keras3_text = archive.read("config.json").decode()
+    with h5py.File(os.path.join(DATA, "tfk_sequential.h5")) as h5file:
+        tf_keras_text = h5file.attrs["model_config"]
+    keras3 = saving.model_from_json(keras3_text)
+    tf_keras = saving.model_from_json(tf_keras_text)
+    assert [layer.name for layer in keras3.layers] == ["x", "d1", "bn", "d2"]
+    assert keras3.count_params() == 3 * 4 + 4 + 4 * 4 + 4 * 2 + 2
+    assert tf_keras.count_params() == 3 * 4 + 4 + 4 * 2 + 2
+    assert getattr(keras3, "optimizer", None) is None  # JSON holds no compile state

@@ -2,12 +2,18 @@
 splits are disjoint and seeded, label modes, colour modes, and the argument errors."""
 
 import pathlib
+import wave
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from eagerflow.keras.utils import image_dataset_from_directory, text_dataset_from_directory
+from eagerflow.keras.utils import (
+    audio_dataset_from_directory,
+    image_dataset_from_directory,
+    text_dataset_from_directory,
+)
+from eagerflow.keras.utils.directory_datasets import read_wav
 
 CLASSES = {"cats": 10, "dogs": 200, "fish": 100}  # red channel value per class
 
@@ -134,3 +140,47 @@ def test_text_dataset(tmp_path):
     short = text_dataset_from_directory(tmp_path, batch_size=None, max_length=4, seed=2)
     texts = sorted(t.numpy() for t, _ in short)
     assert texts == [b"awfu", b"bad ", b"grea", b"love"]
+
+
+def _write_wav(path, samples, width=2):
+    samples = np.asarray(samples)
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(1 if samples.ndim == 1 else samples.shape[1])
+        handle.setsampwidth(width)
+        handle.setframerate(8000)
+        handle.writeframes(samples.astype({1: "u1", 2: "<i2", 4: "<i4"}[width]).tobytes())
+
+
+def test_read_wav_matches_tf_decode_wav_values(tmp_path):
+    # tf.audio.decode_wav gives int16 / 32768 (values recorded from TensorFlow 2.21).
+    path = str(tmp_path / "x.wav")
+    _write_wav(path, np.array([0, 16384, -32768, 32767, 1]))
+    np.testing.assert_array_equal(read_wav(path).ravel(),
+                                  [0.0, 0.5, -1.0, 0.999969482421875, 3.0517578125e-05])
+    np.testing.assert_array_equal(read_wav(path, 7).ravel()[5:], [0.0, 0.0])
+    assert read_wav(path, 2).shape == (2, 1)
+    _write_wav(path, np.array([[100, -100], [5, 6]]))
+    np.testing.assert_array_equal(read_wav(path), np.array([[100, -100], [5, 6]]) / 32768)
+    _write_wav(path, np.array([0, 128, 255]), width=1)
+    np.testing.assert_array_equal(read_wav(path).ravel(), [-1.0, 0.0, 127 / 128])
+
+
+def test_audio_dataset_pads_batches_or_fixes_length(tmp_path):
+    lengths = {"no": [3, 5], "yes": [4]}
+    for name, sizes in lengths.items():
+        (tmp_path / name).mkdir()
+        for i, size in enumerate(sizes):
+            _write_wav(tmp_path / name / f"{i}.wav", np.full(size, 1000 * (i + 1)))
+    padded = audio_dataset_from_directory(tmp_path, batch_size=3, shuffle=False)
+    (x, y), = list(padded)
+    assert x.shape == (3, 5, 1) and y.numpy().tolist() == [0, 0, 1]
+    np.testing.assert_allclose(x[0, :, 0], [1000 / 32768] * 3 + [0, 0])
+    fixed = audio_dataset_from_directory(tmp_path, batch_size=None, shuffle=False,
+                                         output_sequence_length=4, label_mode="categorical")
+    clips = [(c.numpy(), label.numpy()) for c, label in fixed]
+    assert [c.shape for c, _ in clips] == [(4, 1)] * 3
+    np.testing.assert_array_equal(clips[2][1], [0.0, 1.0])
+    with pytest.raises(ValueError, match="ragged"):
+        audio_dataset_from_directory(tmp_path, ragged=True)
+    with pytest.raises(ValueError, match="sampling_rate"):
+        audio_dataset_from_directory(tmp_path, sampling_rate=16000)

@@ -132,7 +132,8 @@ def _fold_batch_dims(inputs, keep: int):
 
     def restore(y):
         tail = tf.shape(y)[1:]
-        return tf.reshape(y, tf.concat([outer, tail], axis=0))
+        static = inputs.shape.as_list()[:rank - keep + 1] + y.shape.as_list()[1:]
+        return tf.ensure_shape(tf.reshape(y, tf.concat([outer, tail], axis=0)), static)
     return folded, restore
 
 
@@ -417,7 +418,10 @@ class _ConvTranspose(Conv):
                                     shape[axis + 1:]], axis=0)
                 index = [slice(None)] * (n + 2)
                 index[axis] = slice(None, 1 - stride)  # drop the zeros after the last one
-                x = tf.reshape(spread, merged)[tuple(index)]
+                static = x.shape.as_list()
+                if static[axis] is not None:
+                    static[axis] = (static[axis] - 1) * stride + 1
+                x = tf.ensure_shape(tf.reshape(spread, merged)[tuple(index)], static)
         kernel = tf.reverse(self.kernel, axis=list(range(n)))
         kernel = tf.transpose(kernel, list(range(n)) + [n + 1, n])
         spans = [(k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation_rate)]
@@ -565,6 +569,10 @@ class _SeparableConv(_DepthwiseConv):
                  pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
                  **kwargs) -> None:
+        # tf_keras's separable convs accept and report the (unused) plain-Conv kernel_* args
+        unused = {key: kwargs.pop(key, default) for key, default in (
+            ("kernel_initializer", "glorot_uniform"), ("kernel_regularizer", None),
+            ("kernel_constraint", None))}
         super().__init__(kernel_size, strides, padding, depth_multiplier, data_format,
                          dilation_rate, activation, use_bias, depthwise_initializer,
                          bias_initializer, depthwise_regularizer, bias_regularizer,
@@ -573,6 +581,10 @@ class _SeparableConv(_DepthwiseConv):
         self.pointwise_initializer = _get("initializers", pointwise_initializer)
         self.pointwise_regularizer = _get("regularizers", pointwise_regularizer)
         self.pointwise_constraint = _get("constraints", pointwise_constraint)
+        self._unused_kernel_args = {
+            "kernel_initializer": _get("initializers", unused["kernel_initializer"]),
+            "kernel_regularizer": _get("regularizers", unused["kernel_regularizer"]),
+            "kernel_constraint": _get("constraints", unused["kernel_constraint"])}
 
     def build(self, input_shape) -> None:
         shape = _shape_list(input_shape)
@@ -608,8 +620,12 @@ class _SeparableConv(_DepthwiseConv):
 
     def get_config(self) -> dict:
         config = super().get_config()
+        unused = self._unused_kernel_args
         config.update({
             "filters": self.filters,
+            "kernel_initializer": _serialize("initializers", unused["kernel_initializer"]),
+            "kernel_regularizer": _serialize("regularizers", unused["kernel_regularizer"]),
+            "kernel_constraint": _serialize("constraints", unused["kernel_constraint"]),
             "pointwise_initializer": _serialize("initializers", self.pointwise_initializer),
             "pointwise_regularizer": _serialize("regularizers", self.pointwise_regularizer),
             "pointwise_constraint": _serialize("constraints", self.pointwise_constraint),

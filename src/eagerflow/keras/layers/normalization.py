@@ -140,6 +140,7 @@ class BatchNormalization(_Normalization):
             raise ValueError(f'Input has undefined rank or is a scalar (layer "{self.name}").')
         axes = _resolve_axes(self, _axes_list(self.axis, "axis"), shape)
         self._axes = axes
+        self.axis = list(axes)  # as tf_keras: built layers report positive axes ([3], not -1)
         self._reduction_axes = [i for i in range(len(shape)) if i not in axes]
         if len(axes) == 1:
             param_shape = (shape[axes[0]],)
@@ -228,6 +229,7 @@ class LayerNormalization(_Normalization):
         shape = _shape_list(input_shape)
         axes = _resolve_axes(self, _axes_list(self.axis, "axis"), shape)
         self._axes = axes
+        self.axis = list(axes)  # as tf_keras: built layers report positive axes ([3], not -1)
         param_shape = tuple(shape[a] for a in axes)
         self._broadcast_shape = None if axes == list(range(len(shape) - len(axes),
                                                            len(shape))) else [

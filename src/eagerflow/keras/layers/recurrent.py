@@ -10,7 +10,6 @@ from __future__ import annotations
 import eagerflow as tf
 from eagerflow.keras import regularizers
 from eagerflow.keras.layers.layer import Layer
-from eagerflow.keras.layers.recurrent_loop import time_loop
 from eagerflow.keras.layers.recurrent_cells import (
     GRUCell,
     LSTMCell,
@@ -23,6 +22,7 @@ from eagerflow.keras.layers.recurrent_cells import (
     serialize_layer,
     zero_states,
 )
+from eagerflow.keras.layers.recurrent_loop import time_loop
 
 __all__ = ["RNN", "SimpleRNN", "LSTM", "GRU"]
 
@@ -122,6 +122,12 @@ class RNN(Layer):
                              f"expected ndim=3, found ndim={shape.rank}. Full shape received: "
                              f"{dims}. RNN layers take inputs of shape "
                              "[batch, timesteps, features].")
+        features = getattr(self, "_features", None)
+        if features is not None and shape.rank == 3 and shape[2] not in (None, features):
+            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: '
+                             f"expected shape={(None, None, features)}, found "
+                             f"shape={tuple(shape.as_list())}. The layer was built for "
+                             f"{features} features per time step.")
 
     def _batch_and_time(self, shape: tf.TensorShape):
         return (shape[1], shape[0]) if self.time_major else (shape[0], shape[1])
@@ -137,6 +143,7 @@ class RNN(Layer):
         self._check_rank(shape)
         batch, _ = self._batch_and_time(shape)
         step_shape = tf.TensorShape([batch, shape[2]])
+        self._features = shape[2]
         if isinstance(self.cell, Layer) and not self.cell.built:
             self.cell._maybe_build(step_shape)
         elif not isinstance(self.cell, Layer) and hasattr(self.cell, "build"):

@@ -185,6 +185,11 @@ class _GatedCell(AbstractRNNCell):
             raise ValueError(f"Layer '{self.name}' has {expected} state(s) but was passed "
                              f"{len(states)}: {states}. Pass a list of {expected} tensors of "
                              f"shape [batch, {self.units}].")
+        features = inputs.shape[-1]
+        if features is not None and features != self.kernel.shape[0]:
+            raise ValueError(f"Layer '{self.name}' was built for inputs with "
+                             f"{self.kernel.shape[0]} features but received inputs of shape "
+                             f"{inputs.shape}.")
         projected = self._project_inputs(inputs, self._input_mask(inputs, training))
         output, new_states = self._recurrent_step(
             projected, states, self._recurrent_mask(states[0], training))
@@ -229,7 +234,8 @@ def _matmul_last(x, kernel):
     if all(d is not None for d in static):
         return tf.reshape(out, [*static, kernel.shape[1]])
     lead = tf.shape(x)[:-1]
-    return tf.reshape(out, tf.concat([lead, tf.constant([kernel.shape[1]], lead.dtype)], 0))
+    out = tf.reshape(out, tf.concat([lead, tf.constant([kernel.shape[1]], lead.dtype)], 0))
+    return tf.ensure_shape(out, [*static, kernel.shape[1]])  # keep the known dims static
 
 
 class SimpleRNNCell(_GatedCell):

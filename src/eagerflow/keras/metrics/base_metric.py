@@ -11,19 +11,9 @@ from collections.abc import Callable
 import eagerflow as tf
 from eagerflow.graph.builder import init_scope
 from eagerflow.keras import backend
-from eagerflow.keras.losses import squeeze_or_expand_dimensions
+from eagerflow.keras.losses import _snake_case, squeeze_or_expand_dimensions
 
 __all__ = ["Metric", "Reduce", "Sum", "Mean", "MeanMetricWrapper", "MeanTensor"]
-
-
-def _snake_case(name: str) -> str:
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i and (not name[i - 1].isupper() or
-                                   (i + 1 < len(name) and name[i + 1].islower())):
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
 
 
 class Metric:
@@ -55,6 +45,12 @@ class Metric:
                                    name=name, dtype=dtype)
         self._state[name] = variable
         return variable
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, name: str | None = None,
+                     **kwargs) -> tf.Variable:
+        """Keras 3 spelling of `add_weight`."""
+        return self.add_weight(name or f"variable_{len(self._state)}", shape=shape,
+                               dtype=dtype, initializer=initializer)
 
     @property
     def variables(self) -> list:
@@ -152,13 +148,14 @@ class Reduce(Metric):
             reduce = tf.reduce_sum if self.reduction == "sum" else tf.reduce_mean
             values, sample_weight = _prepare_weights(values, sample_weight, reduce)
             values = values * sample_weight
-        update_total = self.total.assign_add(tf.reduce_sum(values))
+        total = tf.reduce_sum(values)
         if self.reduction == "sum":
-            return update_total
+            return self.total.assign_add(total)
         if self.reduction == "sum_over_batch_size" or sample_weight is None:
             num_values = tf.cast(tf.size(values), self._dtype)
         else:
             num_values = tf.reduce_sum(sample_weight)
+        self.total.assign_add(total)
         return self.count.assign_add(num_values)
 
     def result(self):

@@ -105,12 +105,13 @@ def update_confusion_matrix_variables(variables: dict, y_true, y_pred,
         "false_negatives": (label_is_pos, pred_is_neg),
     }
     weights = tf.expand_dims(weights, 0)
-    updates = []
-    for key, variable in variables.items():
+    deltas = {}
+    for key in variables:
         label, pred = conditions[key]
         hits = tf.cast(tf.logical_and(label, pred), dtype) * weights
-        updates.append(variable.assign_add(tf.reduce_sum(hits, axis=1)))
-    return updates
+        deltas[key] = tf.reduce_sum(hits, axis=1)
+    # assigned only once all deltas exist: bad input changes no state
+    return [variable.assign_add(deltas[key]) for key, variable in variables.items()]
 
 
 class _ConfusionMatrixConditionCount(Metric):

@@ -70,10 +70,12 @@ class FBetaScore(Metric):
                 values = values * weights
             return tf.reduce_sum(values, axis=axis)
 
-        self.true_positives.assign_add(weighted_sum(y_pred * y_true))
-        self.false_positives.assign_add(weighted_sum(y_pred * (1.0 - y_true)))
-        self.false_negatives.assign_add(weighted_sum((1.0 - y_pred) * y_true))
-        return self.intermediate_weights.assign_add(weighted_sum(y_true))
+        # every update is computed before any is applied: bad input changes no state
+        updates = [(self.true_positives, weighted_sum(y_pred * y_true)),
+                   (self.false_positives, weighted_sum(y_pred * (1.0 - y_true))),
+                   (self.false_negatives, weighted_sum((1.0 - y_pred) * y_true)),
+                   (self.intermediate_weights, weighted_sum(y_true))]
+        return [variable.assign_add(delta) for variable, delta in updates][-1]
 
     def result(self):
         if not self._built:

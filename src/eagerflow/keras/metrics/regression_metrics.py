@@ -187,11 +187,15 @@ class R2Score(Metric):
                 sample_weight = tf.expand_dims(sample_weight, 1)
             weights = weights * sample_weight
         weighted_y_true = y_true * weights
-        self.sum.assign_add(tf.reduce_sum(weighted_y_true, axis=0))
-        self.squared_sum.assign_add(tf.reduce_sum(y_true * weighted_y_true, axis=0))
-        self.total_mse.assign_add(tf.reduce_sum(tf.square(y_true - y_pred) * weights, axis=0))
-        self.count.assign_add(tf.reduce_sum(weights, axis=0))
-        return self.num_samples.assign_add(tf.size(y_true, out_type=tf.int32))
+        # every update is computed before any is applied: bad input changes no state
+        updates = [
+            (self.sum, tf.reduce_sum(weighted_y_true, axis=0)),
+            (self.squared_sum, tf.reduce_sum(y_true * weighted_y_true, axis=0)),
+            (self.total_mse, tf.reduce_sum(tf.square(y_true - y_pred) * weights, axis=0)),
+            (self.count, tf.reduce_sum(weights, axis=0)),
+            (self.num_samples, tf.size(y_true, out_type=tf.int32)),
+        ]
+        return [variable.assign_add(delta) for variable, delta in updates][-1]
 
     def result(self):
         if not self._built:

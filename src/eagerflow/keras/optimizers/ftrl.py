@@ -42,7 +42,9 @@ class Ftrl(Optimizer):
         slots = self._slots_of(variable)
         accumulator, linear = slots["accumulator"], slots["linear"]
         power = -self.learning_rate_power
-        l2 = self.l2_regularization_strength + self.beta / (2.0 * learning_rate)
+        l2 = self.l2_regularization_strength
+        if self.beta:
+            l2 = l2 + self.beta / (2.0 * learning_rate)
         l1 = self.l1_regularization_strength
         gradient_shrunk = gradient
         if self.l2_shrinkage_regularization_strength:

@@ -10,7 +10,16 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-__all__ = ["compile_config_for_keras3", "model_config_for_keras3", "model_config_for_tf_keras"]
+__all__ = ["compile_config_for_keras3", "legacy_keras_version", "model_config_for_keras3",
+           "model_config_for_tf_keras"]
+
+
+def legacy_keras_version() -> str:
+    """The tf_keras version eagerflow's Keras follows (written in Keras 2 style files)."""
+    import eagerflow.keras
+
+    return getattr(eagerflow.keras, "__version__", "2.21.0")
+
 
 _COMPILE_DEFAULTS = {"run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from eagerflow.keras.saving import safety
-from eagerflow.keras.saving.keras_zip import KERAS_VERSION
+from eagerflow.keras.saving import config_dialects, safety
 from eagerflow.keras.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 __all__ = ["model_from_config", "model_from_json", "model_from_yaml", "model_to_json",
@@ -18,12 +17,20 @@ __all__ = ["model_from_config", "model_from_json", "model_from_yaml", "model_to_
 
 
 def model_config_dict(model: Any) -> dict:
-    """The dict `to_json` writes: the serialized model plus keras_version and backend."""
-    config = serialize_keras_object(model)
-    config.pop("compile_config", None)
-    config["keras_version"] = KERAS_VERSION
+    """What `to_json` writes, as tf_keras does: class_name, config (tf_keras node lists, which
+    Keras 3 reads too), keras_version and backend."""
+    serialized = serialize_keras_object(model)
+    config = config_dialects.model_config_for_tf_keras(
+        {"class_name": serialized["class_name"], "config": serialized["config"]})
+    registered = serialized.get("registered_name")
+    if isinstance(registered, str) and ">" in registered:
+        config["class_name"] = registered
+    else:  # Keras 3 needs to know a built-in model's module; tf_keras ignores it
+        config = {"module": serialized.get("module"), **config, "registered_name": registered}
+    config["keras_version"] = config_dialects.legacy_keras_version()
     config["backend"] = "tensorflow"
     return config
+
 
 
 def model_to_json(model: Any, **kwargs) -> str:

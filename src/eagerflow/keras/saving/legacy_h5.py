@@ -17,7 +17,7 @@ import numpy as np
 
 from eagerflow.keras.saving import config_dialects, safety
 from eagerflow.keras.saving.atomic import atomic_path
-from eagerflow.keras.saving.keras_zip import KERAS_VERSION, compile_from_config
+from eagerflow.keras.saving.keras_zip import compile_from_config
 from eagerflow.keras.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 __all__ = ["load_legacy_h5_model", "load_legacy_h5_weights", "save_legacy_h5_model",
@@ -84,7 +84,7 @@ def _weight_name(variable: Any) -> str:
 def _write_layer_weights(group, layers: list) -> None:
     save_attributes(group, "layer_names", [layer.name for layer in layers])
     group.attrs["backend"] = "tensorflow"
-    group.attrs["keras_version"] = KERAS_VERSION
+    group.attrs["keras_version"] = config_dialects.legacy_keras_version()
     for layer in layers:
         layer_group = group.create_group(layer.name)
         names = []
@@ -162,7 +162,7 @@ def save_legacy_h5_model(model: Any, filepath: str | os.PathLike,
         {"class_name": type(model).__name__, "config": serialize_keras_object(model.get_config())})
     with atomic_path(filepath) as temporary, h5py.File(temporary, "w") as h5file:
         h5file.attrs["backend"] = "tensorflow"
-        h5file.attrs["keras_version"] = KERAS_VERSION
+        h5file.attrs["keras_version"] = config_dialects.legacy_keras_version()
         h5file.attrs["model_config"] = json.dumps(model_config)
         training = _training_config(model) if include_optimizer else None
         if training is not None:

@@ -11,6 +11,7 @@ from eagerflow.keras.utils.data_utils import (
 )
 from eagerflow.keras.utils.dataset_utils import split_dataset, timeseries_dataset_from_array
 from eagerflow.keras.utils.directory_datasets import (
+    audio_dataset_from_directory,
     image_dataset_from_directory,
     text_dataset_from_directory,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "Progbar",
     "Sequence",
     "array_to_img",
+    "audio_dataset_from_directory",
     "disable_interactive_logging",
     "enable_interactive_logging",
     "get_file",

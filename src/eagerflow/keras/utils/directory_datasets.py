@@ -1,8 +1,10 @@
-"""Datasets from folders of files, one subfolder per class: `image_dataset_from_directory`
-and `text_dataset_from_directory` (tf_keras's indexing, shuffling and splitting rules).
+"""Datasets from folders of files, one subfolder per class: `image_dataset_from_directory`,
+`text_dataset_from_directory` and `audio_dataset_from_directory` (tf_keras's indexing,
+shuffling and splitting rules).
 
 Files are listed once (sorted, so the order is reproducible), shuffled with the seed, split,
-and read lazily: each element is loaded in the pipeline's `map` (Pillow for images).
+and read lazily: each element is loaded in the pipeline's `map` (Pillow for images, the
+standard `wave` module for PCM WAV audio).
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import numpy as np
 
 from eagerflow.keras.utils import io_utils
 
-__all__ = ["image_dataset_from_directory", "text_dataset_from_directory"]
+__all__ = ["audio_dataset_from_directory", "image_dataset_from_directory",
+           "text_dataset_from_directory"]
 
 IMAGE_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 TEXT_FORMATS = (".txt",)
+AUDIO_FORMATS = (".wav",)
 _CHANNELS = {"rgb": 3, "rgba": 4, "grayscale": 1}
 
 
@@ -142,7 +146,7 @@ def _label_dataset(labels: np.ndarray, label_mode: str, num_classes: int):
 
 
 def _finish(files_dataset, paths, labels, label_mode, class_names, batch_size, shuffle, seed,
-            reshuffle: bool):
+            reshuffle: bool, padded: bool = False):
     import eagerflow as tf
 
     dataset = files_dataset
@@ -152,7 +156,8 @@ def _finish(files_dataset, paths, labels, label_mode, class_names, batch_size, s
     if batch_size is not None:
         if shuffle and reshuffle:
             dataset = dataset.shuffle(buffer_size=batch_size * 8, seed=seed)
-        dataset = dataset.batch(batch_size)
+        # variable-length elements (audio) are zero-padded to the longest of their batch
+        dataset = dataset.padded_batch(batch_size) if padded else dataset.batch(batch_size)
     elif shuffle and reshuffle:
         dataset = dataset.shuffle(buffer_size=1024, seed=seed)
     dataset = dataset.prefetch(tf.data.AUTOTUNE)
@@ -162,7 +167,8 @@ def _finish(files_dataset, paths, labels, label_mode, class_names, batch_size, s
 
 
 def _from_directory(directory, labels, label_mode, class_names, formats, batch_size, shuffle,
-                    seed, validation_split, subset, follow_links, kind: str, files_dataset):
+                    seed, validation_split, subset, follow_links, kind: str, files_dataset,
+                    padded: bool = False):
     labels, label_mode = _check_label_arguments(labels, label_mode, class_names)
     _check_validation_split(validation_split, subset, shuffle, seed)
     if seed is None:
@@ -183,7 +189,7 @@ def _from_directory(directory, labels, label_mode, class_names, formats, batch_s
                              f"formats: {formats}")
         datasets.append(_finish(files_dataset(part_paths), part_paths, part_labels, label_mode,
                                 class_names, batch_size, shuffle, seed,
-                                not (subset == "both" and part == "validation")))
+                                not (subset == "both" and part == "validation"), padded))
     return datasets if subset == "both" else datasets[0]
 
 
@@ -285,3 +291,79 @@ def text_dataset_from_directory(directory: str | os.PathLike, labels: Any = "inf
     return _from_directory(directory, labels, label_mode, class_names, TEXT_FORMATS,
                            batch_size, shuffle, seed, validation_split, subset, follow_links,
                            "text files", texts)
+
+
+def read_wav(path: str, desired_samples: int | None = None) -> np.ndarray:
+    """PCM WAV samples as float32 `(samples, channels)` in [-1, 1], as `tf.audio.decode_wav`.
+
+    With `desired_samples`, longer audio is cut and shorter audio is padded with zeros.
+    """
+    import wave
+
+    with wave.open(path, "rb") as handle:
+        channels, width = handle.getnchannels(), handle.getsampwidth()
+        raw = handle.readframes(handle.getnframes())
+    if width == 1:  # unsigned 8-bit
+        samples = (np.frombuffer(raw, np.uint8).astype(np.float32) - 128.0) / 128.0
+    elif width in (2, 4):
+        dtype = np.dtype("<i2") if width == 2 else np.dtype("<i4")
+        samples = np.frombuffer(raw, dtype).astype(np.float32) / float(2 ** (8 * width - 1))
+    elif width == 3:  # 24-bit little-endian: widen to 32 bits
+        triples = np.frombuffer(raw, np.uint8).reshape(-1, 3).astype(np.int32)
+        values = triples[:, 0] | (triples[:, 1] << 8) | (triples[:, 2] << 16)
+        values = np.where(values >= 1 << 23, values - (1 << 24), values)
+        samples = values.astype(np.float32) / float(1 << 23)
+    else:
+        raise ValueError(f"Unsupported WAV sample width of {width} bytes in {path}")
+    samples = samples.reshape(-1, channels)
+    if desired_samples is not None:
+        out = np.zeros((desired_samples, channels), np.float32)
+        kept = samples[:desired_samples]
+        out[:len(kept)] = kept
+        samples = out
+    return samples
+
+
+def audio_dataset_from_directory(directory: str | os.PathLike, labels: Any = "inferred",
+                                 label_mode: str | None = "int",
+                                 class_names: Sequence[str] | None = None,
+                                 batch_size: int | None = 32, sampling_rate: int | None = None,
+                                 output_sequence_length: int | None = None,
+                                 ragged: bool = False, shuffle: bool = True,
+                                 seed: int | None = None, validation_split: float | None = None,
+                                 subset: str | None = None, follow_links: bool = False):
+    """Generates a `tf.data.Dataset` from `.wav` files in a directory.
+
+    Like `image_dataset_from_directory`, with float32 audio of shape `(samples, channels)`
+    (values in [-1, 1]). With `output_sequence_length` every clip is cut or zero-padded to
+    that many samples; otherwise a batch is zero-padded to its longest clip.
+
+    Raises:
+        ValueError: for `ragged=True` or `sampling_rate` (resampling), which need ragged
+            tensors and an audio library that eagerflow does not have.
+    """
+    import eagerflow as tf
+
+    if ragged:
+        raise ValueError("`ragged=True` is not supported: eagerflow has no RaggedTensor. "
+                         "Leave `ragged=False` to zero-pad each batch to its longest clip, "
+                         "or set `output_sequence_length`.")
+    if sampling_rate is not None:
+        raise ValueError("`sampling_rate` (resampling the audio) is not supported; resample "
+                         "the files beforehand and leave `sampling_rate=None`.")
+    if output_sequence_length is not None and output_sequence_length <= 0:
+        raise ValueError(f"`output_sequence_length` must be a positive integer. Received: "
+                         f"output_sequence_length={output_sequence_length}")
+
+    def load(path) -> np.ndarray:
+        return read_wav(os.fsdecode(np.asarray(path).item()), output_sequence_length)
+
+    def clips(paths: list):
+        shape = [output_sequence_length, None]
+        return tf.data.Dataset.from_tensor_slices(np.asarray(paths)).map(
+            lambda path: tf.ensure_shape(tf.numpy_function(load, [path], tf.float32), shape),
+            num_parallel_calls=tf.data.AUTOTUNE)
+
+    return _from_directory(directory, labels, label_mode, class_names, AUDIO_FORMATS,
+                           batch_size, shuffle, seed, validation_split, subset, follow_links,
+                           "audio files", clips, padded=output_sequence_length is None)

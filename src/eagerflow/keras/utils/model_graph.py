@@ -81,9 +81,12 @@ class ModelGraph:
     nodes: list[GraphNode] = field(default_factory=list)
     edges: list[tuple[int, int]] = field(default_factory=list)
     clusters: list[Cluster] = field(default_factory=list)
+    _edge_set: set = field(default_factory=set, repr=False)
 
     def add_edge(self, source: int, destination: int) -> None:
-        if source != destination and (source, destination) not in self.edges:
+        """Add an arrow once (a layer called twice on the same input still gets one)."""
+        if source != destination and (source, destination) not in self._edge_set:
+            self._edge_set.add((source, destination))
             self.edges.append((source, destination))
 
 
@@ -159,6 +162,7 @@ def _walk_back(outputs: list) -> tuple[set, list]:
     """Ids of the nodes that lead to `outputs`, and the layers met (iteratively, no recursion)."""
     node_ids: set = set()
     layers: list = []
+    layer_ids: set = set()
     stack = [t._keras_history for t in outputs]
     while stack:
         layer, node_index, _ = stack.pop()
@@ -166,7 +170,8 @@ def _walk_back(outputs: list) -> tuple[set, list]:
         if id(node) in node_ids:
             continue
         node_ids.add(id(node))
-        if all(layer is not seen for seen in layers):
+        if id(layer) not in layer_ids:
+            layer_ids.add(id(layer))
             layers.append(layer)
         for tensor in reversed(nest.flatten(getattr(node, "input_tensors", []) or [])):
             history = getattr(tensor, "_keras_history", None)
