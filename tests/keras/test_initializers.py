@@ -208,3 +208,14 @@ def test_reads_keras3_configs():
     config["config"]["input_axes"] = [0]
     with pytest.raises(ValueError, match="input_axes"):
         initializers.deserialize(config)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float64"])
+def test_every_float_dtype(dtype):
+    for init in (initializers.GlorotUniform(1), initializers.HeNormal(1),
+                 initializers.Orthogonal(seed=1), initializers.RandomNormal(seed=1),
+                 initializers.TruncatedNormal(seed=1), initializers.Identity(),
+                 initializers.Constant(2.0), initializers.Zeros()):
+        value = init((4, 3), dtype=dtype)
+        assert value.dtype.name == dtype and value.shape == (4, 3)
+        assert np.isfinite(value.numpy().astype(np.float64)).all()

@@ -445,6 +445,12 @@ def test_wrapper_and_auc_config_round_trips():
     assert wrapper.get_config()["fn"] == "mean_absolute_error"
     rebuilt = M.MeanMetricWrapper.from_config(wrapper.get_config())
     np.testing.assert_allclose(rebuilt(YT, YP).numpy(), wrapper(YT, YP).numpy())
+    keras3 = {"module": "keras.metrics", "class_name": "MeanMetricWrapper", "config": {
+        "name": "mean_metric_wrapper", "dtype": "float32", "fn": {
+            "module": "builtins", "class_name": "function", "config": "mean_squared_error",
+            "registered_name": "function"}}, "registered_name": None}
+    from_keras3 = M.deserialize(keras3)
+    np.testing.assert_allclose(from_keras3(YT, YP).numpy(), ((YT - YP) ** 2).mean(), rtol=1e-6)
     auc = M.AUC(thresholds=[0.6, 0.2], curve="PR", multi_label=True, label_weights=[1, 0, 2, 1])
     config = auc.get_config()
     assert config["thresholds"] == [0.2, 0.6] and config["num_thresholds"] == 4

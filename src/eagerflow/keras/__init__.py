@@ -10,13 +10,14 @@ from eagerflow.keras.models import Model, Sequential
 
 __all__ = ["Input", "Model", "Sequential", "layers", "models", "optimizers", "losses",
            "metrics", "callbacks", "activations", "initializers", "regularizers",
-           "constraints", "utils", "backend", "saving", "mixed_precision", "config"]
+           "constraints", "utils", "backend", "saving", "mixed_precision", "config",
+           "preprocessing"]
 
 __version__ = "2.21.0"
 
 _LAZY = ("layers", "models", "optimizers", "losses", "metrics", "callbacks", "activations",
          "initializers", "regularizers", "constraints", "utils", "backend", "saving",
-         "config", "mixed_precision")
+         "config", "mixed_precision", "preprocessing")
 
 
 def __getattr__(name: str):

@@ -17,7 +17,8 @@ __all__ = ["relu", "sigmoid", "softmax", "log_softmax", "tanh", "elu", "selu", "
            "deserialize"]
 
 
-def relu(x, alpha: float = 0.0, max_value: float | None = None, threshold: float = 0.0):
+def relu(x, alpha: float = 0.0, max_value: float | None = None,
+         threshold: float = 0.0) -> tf.Tensor:
     """Rectified linear unit: `x` above `threshold`, `alpha * (x - threshold)` below it,
     clipped at `max_value` when given (tf_keras semantics)."""
     x = tf.convert_to_tensor(x)
@@ -41,7 +42,7 @@ def relu(x, alpha: float = 0.0, max_value: float | None = None, threshold: float
     return x
 
 
-def sigmoid(x):
+def sigmoid(x) -> tf.Tensor:
     """Logistic function `1 / (1 + exp(-x))`."""
     return tf.sigmoid(x)
 
@@ -53,7 +54,7 @@ def _check_softmax_rank(x, name: str) -> None:
                          f"{x.shape}. Add a batch dimension first (e.g. tf.expand_dims(x, 0)).")
 
 
-def softmax(x, axis: int | tuple | list = -1):
+def softmax(x, axis: int | tuple | list = -1) -> tf.Tensor:
     """Softmax along `axis`: exponentials normalised to sum to one (rank >= 2 as in tf_keras)."""
     x = tf.convert_to_tensor(x)
     _check_softmax_rank(x, "softmax")
@@ -63,7 +64,7 @@ def softmax(x, axis: int | tuple | list = -1):
     return tf.exp(shifted)
 
 
-def log_softmax(x, axis: int | tuple | list = -1):
+def log_softmax(x, axis: int | tuple | list = -1) -> tf.Tensor:
     """Logarithm of `softmax(x, axis)`, computed stably."""
     x = tf.convert_to_tensor(x)
     if isinstance(axis, int):
@@ -71,12 +72,12 @@ def log_softmax(x, axis: int | tuple | list = -1):
     return x - tf.reduce_logsumexp(x, axis=axis, keepdims=True)
 
 
-def tanh(x):
+def tanh(x) -> tf.Tensor:
     """Hyperbolic tangent."""
     return tf.tanh(x)
 
 
-def elu(x, alpha: float = 1.0):
+def elu(x, alpha: float = 1.0) -> tf.Tensor:
     """Exponential linear unit: `x` for x > 0, `alpha * (exp(x) - 1)` otherwise."""
     x = tf.convert_to_tensor(x)
     result = tf.nn.elu(x)
@@ -85,42 +86,42 @@ def elu(x, alpha: float = 1.0):
     return tf.where(x > 0, result, tf.cast(alpha, x.dtype) * result)
 
 
-def selu(x):
+def selu(x) -> tf.Tensor:
     """Scaled ELU with the self-normalising constants of Klambauer et al. (2017)."""
     return tf.nn.selu(x)
 
 
-def softplus(x):
+def softplus(x) -> tf.Tensor:
     """`log(exp(x) + 1)`, computed without overflow."""
     return tf.math.softplus(x)
 
 
-def softsign(x):
+def softsign(x) -> tf.Tensor:
     """`x / (abs(x) + 1)`."""
     return tf.nn.softsign(x)
 
 
-def swish(x):
+def swish(x) -> tf.Tensor:
     """`x * sigmoid(x)` (also called SiLU)."""
     return tf.nn.silu(x)
 
 
-def silu(x):
+def silu(x) -> tf.Tensor:
     """`x * sigmoid(x)`, the Keras 3 name of swish."""
     return tf.nn.silu(x)
 
 
-def gelu(x, approximate: bool = False):
+def gelu(x, approximate: bool = False) -> tf.Tensor:
     """Gaussian error linear unit `x * Phi(x)`; the tanh approximation when `approximate`."""
     return tf.nn.gelu(x, approximate=approximate)
 
 
-def exponential(x):
+def exponential(x) -> tf.Tensor:
     """`exp(x)`."""
     return tf.exp(x)
 
 
-def hard_sigmoid(x):
+def hard_sigmoid(x) -> tf.Tensor:
     """Piecewise-linear sigmoid of tf_keras 2.x: `clip(0.2 * x + 0.5, 0, 1)`."""
     x = tf.convert_to_tensor(x)
     point_two = tf.constant(0.2, x.dtype)
@@ -128,7 +129,7 @@ def hard_sigmoid(x):
     return tf.clip_by_value(point_two * x + half, tf.constant(0, x.dtype), tf.constant(1, x.dtype))
 
 
-def hard_silu(x):
+def hard_silu(x) -> tf.Tensor:
     """`x * relu6(x + 3) / 6`, the piecewise-linear swish."""
     x = tf.convert_to_tensor(x)
     return x * tf.nn.relu6(x + tf.constant(3, x.dtype)) / tf.constant(6, x.dtype)
@@ -137,22 +138,22 @@ def hard_silu(x):
 hard_swish = hard_silu
 
 
-def linear(x):
+def linear(x) -> tf.Tensor:
     """The identity: returns its input unchanged (the activation of `activation=None`)."""
     return x
 
 
-def leaky_relu(x, negative_slope: float = 0.2):
+def leaky_relu(x, negative_slope: float = 0.2) -> tf.Tensor:
     """`x` for x >= 0, `negative_slope * x` otherwise."""
     return tf.nn.leaky_relu(x, alpha=negative_slope)
 
 
-def relu6(x):
+def relu6(x) -> tf.Tensor:
     """`min(max(x, 0), 6)`."""
     return tf.nn.relu6(x)
 
 
-def mish(x):
+def mish(x) -> tf.Tensor:
     """`x * tanh(softplus(x))` (Misra, 2019)."""
     x = tf.convert_to_tensor(x)
     return x * tf.tanh(tf.math.softplus(x))

@@ -14,33 +14,9 @@ import warnings
 import numpy as np
 
 from eagerflow.core import nest
+from eagerflow.keras.utils.data_utils import unpack_x_y_sample_weight
 
-__all__ = ["DataHandler", "unpack_x_y_sample_weight", "pack_x_y_sample_weight",
-           "train_validation_split"]
-
-
-def unpack_x_y_sample_weight(data):
-    """(x, y, sample_weight) from a batch given as x, (x,), (x, y) or (x, y, sample_weight)."""
-    if isinstance(data, list):
-        data = tuple(data)
-    if not isinstance(data, tuple):
-        return data, None, None
-    if len(data) == 1:
-        return data[0], None, None
-    if len(data) == 2:
-        return data[0], data[1], None
-    if len(data) == 3:
-        return data[0], data[1], data[2]
-    raise ValueError("Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
-                     f"`(x, y, sample_weight)`, found: {data}")
-
-
-def pack_x_y_sample_weight(x, y=None, sample_weight=None):
-    if y is None:
-        return (x,) if not isinstance(x, (list, tuple)) else (x,)
-    if sample_weight is None:
-        return (x, y)
-    return (x, y, sample_weight)
+__all__ = ["DataHandler", "unpack_x_y_sample_weight", "train_validation_split"]
 
 
 def _is_dataset(value) -> bool:

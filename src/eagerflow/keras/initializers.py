@@ -405,12 +405,15 @@ class Orthogonal(_Seeded):
         num_rows = math.prod(shape[:-1])
         num_cols = shape[-1]
         flat_shape = (max(num_cols, num_rows), min(num_cols, num_rows))
-        normal = tf.random.stateless_normal(flat_shape, seed=self._seed_pair(), dtype=dtype)
+        # QR runs in float32 at least (no half-precision linear algebra), then casts.
+        work_dtype = dtype if dtype in (tf.float32, tf.float64) else tf.float32
+        normal = tf.random.stateless_normal(flat_shape, seed=self._seed_pair(),
+                                            dtype=work_dtype)
         q, r = tf.linalg.qr(normal, full_matrices=False)
         q = q * tf.sign(tf.linalg.diag_part(r))
         if num_rows < num_cols:
             q = tf.transpose(q)
-        return tf.cast(self.gain, dtype) * tf.reshape(q, shape)
+        return tf.cast(self.gain * tf.reshape(q, shape), dtype)
 
     def get_config(self) -> dict:
         return {"gain": self.gain, "seed": self.seed}

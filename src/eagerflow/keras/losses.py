@@ -225,26 +225,26 @@ def _epsilon(dtype) -> Any:
     return tf.constant(backend.epsilon(), dtype)
 
 
-def mean_squared_error(y_true, y_pred):
+def mean_squared_error(y_true, y_pred) -> tf.Tensor:
     """mean((y_pred - y_true) ** 2, axis=-1)."""
     y_true, y_pred = _operands(y_true, y_pred)
     return tf.reduce_mean(tf.square(y_pred - y_true), axis=-1)
 
 
-def mean_absolute_error(y_true, y_pred):
+def mean_absolute_error(y_true, y_pred) -> tf.Tensor:
     """mean(|y_pred - y_true|, axis=-1)."""
     y_true, y_pred = _operands(y_true, y_pred)
     return tf.reduce_mean(tf.abs(y_pred - y_true), axis=-1)
 
 
-def mean_absolute_percentage_error(y_true, y_pred):
+def mean_absolute_percentage_error(y_true, y_pred) -> tf.Tensor:
     """100 * mean(|y_true - y_pred| / max(|y_true|, epsilon), axis=-1)."""
     y_true, y_pred = _operands(y_true, y_pred)
     diff = tf.abs((y_true - y_pred) / tf.maximum(tf.abs(y_true), _epsilon(y_pred.dtype)))
     return tf.constant(100.0, y_pred.dtype) * tf.reduce_mean(diff, axis=-1)
 
 
-def mean_squared_logarithmic_error(y_true, y_pred):
+def mean_squared_logarithmic_error(y_true, y_pred) -> tf.Tensor:
     """mean((log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)) ** 2, axis=-1)."""
     y_true, y_pred = _operands(y_true, y_pred)
     eps = _epsilon(y_pred.dtype)
@@ -259,21 +259,21 @@ def _to_signed_labels(y_true):
     return tf.where(is_binary, 2.0 * y_true - 1.0, y_true)
 
 
-def hinge(y_true, y_pred):
+def hinge(y_true, y_pred) -> tf.Tensor:
     """mean(max(1 - y_true * y_pred, 0), axis=-1), labels -1/1 (0/1 converted)."""
     y_true, y_pred = _operands(y_true, y_pred)
     y_true = _to_signed_labels(y_true)
     return tf.reduce_mean(tf.maximum(1.0 - y_true * y_pred, 0.0), axis=-1)
 
 
-def squared_hinge(y_true, y_pred):
+def squared_hinge(y_true, y_pred) -> tf.Tensor:
     """mean(max(1 - y_true * y_pred, 0) ** 2, axis=-1), labels -1/1 (0/1 converted)."""
     y_true, y_pred = _operands(y_true, y_pred)
     y_true = _to_signed_labels(y_true)
     return tf.reduce_mean(tf.square(tf.maximum(1.0 - y_true * y_pred, 0.0)), axis=-1)
 
 
-def categorical_hinge(y_true, y_pred):
+def categorical_hinge(y_true, y_pred) -> tf.Tensor:
     """max(0, 1 + max((1 - y_true) * y_pred) - sum(y_true * y_pred)) for one-hot y_true."""
     y_true, y_pred = _operands(y_true, y_pred)
     positive = tf.reduce_sum(y_true * y_pred, axis=-1)
@@ -281,7 +281,7 @@ def categorical_hinge(y_true, y_pred):
     return tf.maximum(negative - positive + 1.0, 0.0)
 
 
-def huber(y_true, y_pred, delta: float = 1.0):
+def huber(y_true, y_pred, delta: float = 1.0) -> tf.Tensor:
     """Quadratic for |error| <= delta, linear beyond: mean over the last axis."""
     y_true, y_pred = _operands(y_true, y_pred)
     delta = tf.constant(delta, y_pred.dtype)
@@ -292,7 +292,7 @@ def huber(y_true, y_pred, delta: float = 1.0):
     return tf.reduce_mean(tf.where(abs_error <= delta, quadratic, linear), axis=-1)
 
 
-def log_cosh(y_true, y_pred):
+def log_cosh(y_true, y_pred) -> tf.Tensor:
     """mean(log(cosh(y_pred - y_true)), axis=-1), computed without overflow."""
     y_true, y_pred = _operands(y_true, y_pred)
     x = y_pred - y_true
@@ -300,7 +300,7 @@ def log_cosh(y_true, y_pred):
     return tf.reduce_mean(x + tf.math.softplus(-2.0 * x) - log2, axis=-1)
 
 
-def kl_divergence(y_true, y_pred):
+def kl_divergence(y_true, y_pred) -> tf.Tensor:
     """sum(y_true * log(y_true / y_pred), axis=-1), both clipped to [epsilon, 1]."""
     y_true, y_pred = _operands(y_true, y_pred)
     eps = _epsilon(y_pred.dtype)
@@ -310,14 +310,14 @@ def kl_divergence(y_true, y_pred):
     return tf.reduce_sum(y_true * tf.math.log(y_true / y_pred), axis=-1)
 
 
-def poisson(y_true, y_pred):
+def poisson(y_true, y_pred) -> tf.Tensor:
     """mean(y_pred - y_true * log(y_pred + epsilon), axis=-1)."""
     y_true, y_pred = _operands(y_true, y_pred)
     return tf.reduce_mean(y_pred - y_true * tf.math.log(y_pred + _epsilon(y_pred.dtype)),
                           axis=-1)
 
 
-def cosine_similarity(y_true, y_pred, axis: int = -1):
+def cosine_similarity(y_true, y_pred, axis: int = -1) -> tf.Tensor:
     """-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis): -1 when aligned."""
     y_true, y_pred = _operands(y_true, y_pred)
     y_true = tf.math.l2_normalize(y_true, axis=axis)
@@ -343,7 +343,7 @@ def _smooth_binary(y_true, label_smoothing: float):
 
 
 def binary_crossentropy(y_true, y_pred, from_logits: bool = False, label_smoothing: float = 0.0,
-                        axis: int = -1):
+                        axis: int = -1) -> tf.Tensor:
     """Mean over `axis` of -(y log p + (1 - y) log(1 - p)), p clipped to [eps, 1 - eps];
     with `from_logits`, the stable sigmoid cross-entropy of the logits."""
     y_true, y_pred = _operands(y_true, y_pred)
@@ -355,7 +355,7 @@ def binary_crossentropy(y_true, y_pred, from_logits: bool = False, label_smoothi
 
 def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing: bool = False,
                               alpha: float = 0.25, gamma: float = 2.0, from_logits: bool = False,
-                              label_smoothing: float = 0.0, axis: int = -1):
+                              label_smoothing: float = 0.0, axis: int = -1) -> tf.Tensor:
     """Binary cross-entropy scaled by (1 - p_t) ** gamma, focusing on hard examples
     (Lin et al., 2017); `apply_class_balancing` also weights positives by `alpha`."""
     y_true, y_pred = _operands(y_true, y_pred)
@@ -395,7 +395,7 @@ def _categorical_log_probs(y_pred, from_logits: bool, axis: int):
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits: bool = False,
-                             label_smoothing: float = 0.0, axis: int = -1):
+                             label_smoothing: float = 0.0, axis: int = -1) -> tf.Tensor:
     """-sum(y_true * log(p), axis) with p = y_pred normalised and clipped to [eps, 1 - eps],
     or p = softmax(y_pred) with `from_logits` (the fused stable op)."""
     y_true, y_pred = _operands(y_true, y_pred)
@@ -408,7 +408,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits: bool = False,
 
 def categorical_focal_crossentropy(y_true, y_pred, alpha: float = 0.25, gamma: float = 2.0,
                                    from_logits: bool = False, label_smoothing: float = 0.0,
-                                   axis: int = -1):
+                                   axis: int = -1) -> tf.Tensor:
     """sum(-alpha * (1 - p) ** gamma * y_true * log(p), axis): categorical cross-entropy that
     down-weights well-classified examples."""
     y_true, y_pred = _operands(y_true, y_pred)
@@ -422,7 +422,7 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha: float = 0.25, gamma: f
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False, axis: int = -1,
-                                    ignore_class: int | None = None):
+                                    ignore_class: int | None = None) -> tf.Tensor:
     """-log(p[label]) per sample for integer labels; labels of shape y_pred.shape[:-1] (or
     with a trailing 1). Samples labelled `ignore_class` get loss 0."""
     y_pred = tf.convert_to_tensor(y_pred)

@@ -323,3 +323,23 @@ def test_conv_transpose_with_unknown_spatial_size(kwargs):
     symbolic = layer(tf.keras.Input((3, None, None) if first else (None, None, 3)))
     assert symbolic.shape.as_list() == ([None, 2, None, None] if first
                                         else [None, None, None, 2])
+
+
+@pytest.mark.parametrize("cls,shape,kwargs", [
+    (conv.DepthwiseConv2D, (2, 6, 5, 3), dict(kernel_size=3, strides=2, padding="same",
+                                              depth_multiplier=2)),
+    (conv.DepthwiseConv1D, (2, 7, 3), dict(kernel_size=3, strides=2, padding="same")),
+    (conv.SeparableConv2D, (2, 6, 5, 3), dict(filters=4, kernel_size=3, padding="same")),
+    (conv.SeparableConv1D, (2, 7, 3), dict(filters=4, kernel_size=3, dilation_rate=2)),
+    (conv.Conv3DTranspose, (1, 3, 3, 2, 2), dict(filters=2, kernel_size=2, strides=2)),
+    (conv.Conv1D, (2, 7, 3), dict(filters=4, kernel_size=3, strides=2, padding="same")),
+])
+def test_channels_first_matches_channels_last(cls, shape, kwargs):
+    x = _random(*shape)
+    last = cls(**kwargs)
+    expected = np.moveaxis(last(x).numpy(), -1, 1)
+    first = cls(data_format="channels_first", **kwargs)
+    moved = np.moveaxis(x, -1, 1)
+    first(moved)
+    first.set_weights(last.get_weights())
+    assert_eager_matches_compiled(first, moved, expected)

@@ -242,3 +242,24 @@ def test_batch_norm_symbolic_training_flag_selects_at_run_time():
     np.testing.assert_allclose(layer.moving_mean.numpy(), 0.5 * x.mean(0), rtol=1e-5)
     np.testing.assert_allclose(trained, (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-3),
                                rtol=1e-4, atol=1e-5)
+
+
+def test_fit_updates_moving_statistics_and_predict_uses_them():
+    rng = np.random.default_rng(9)
+    x = (rng.normal(size=(32, 4)) * 3 + 2).astype(np.float32)
+    y = rng.normal(size=(32, 1)).astype(np.float32)
+    bn = norm.BatchNormalization(momentum=0.5)
+    model = tf.keras.Sequential([tf.keras.Input((4,)), bn,
+                                 tf.keras.layers.Dropout(0.5), tf.keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model.fit(x, y, batch_size=32, epochs=4, verbose=0)  # compiled train_step, training=True
+    # four updates with the same full batch: moving = (1 - 0.5 ** 4) * batch statistic
+    np.testing.assert_allclose(bn.moving_mean.numpy(), (1 - 0.5 ** 4) * x.mean(0), rtol=1e-4)
+    np.testing.assert_allclose(bn.moving_variance.numpy(),
+                               0.5 ** 4 + (1 - 0.5 ** 4) * x.var(0), rtol=1e-4)
+    first, second = model.predict(x, verbose=0), model.predict(x, verbose=0)
+    np.testing.assert_array_equal(first, second)  # inference: no dropout, moving statistics
+    kernel, bias = model.layers[-1].get_weights()
+    gamma, beta, mean, var = bn.get_weights()
+    expected = ((x - mean) / np.sqrt(var + 1e-3) * gamma + beta) @ kernel + bias
+    np.testing.assert_allclose(first, expected, rtol=1e-4, atol=1e-5)

@@ -526,3 +526,20 @@ def test_feature_count_must_match_the_built_layer():
     cell(np.zeros((1, 4), np.float32), [np.zeros((1, 2), np.float32)])
     with pytest.raises(ValueError, match=r"built_cell.*4 features.*\(1, 6\)"):
         cell(np.zeros((1, 6), np.float32), [np.zeros((1, 2), np.float32)])
+
+
+def test_subclassed_cell_call_is_respected():
+    class DoubledLSTMCell(cells.LSTMCell):
+        def call(self, inputs, states, training=None):
+            output, new_states = super().call(inputs, states, training=training)
+            return 2 * output, new_states
+
+    layer = rnn.RNN(DoubledLSTMCell(2), return_sequences=True)
+    plain = rnn.RNN(cells.LSTMCell(2), return_sequences=True)
+    x = np.random.randn(2, 3, 4).astype(np.float32)
+    layer.build((None, 3, 4))
+    plain.build((None, 3, 4))
+    plain.set_weights(layer.get_weights())
+    np.testing.assert_allclose(layer(x).numpy(), 2 * plain(x).numpy(), rtol=1e-6)
+    compiled = tf.function(lambda a: layer(a))(tf.constant(x))
+    np.testing.assert_allclose(compiled.numpy(), 2 * plain(x).numpy(), rtol=1e-6)

@@ -215,3 +215,14 @@ def test_cell_errors():
         cell(tf.zeros([1, 3]), [tf.zeros([1, 2])])
     with pytest.raises(ValueError, match="should have a `call` method|must have a `call`"):
         cells.StackedRNNCells([object()])
+
+
+def test_dropout_with_a_tensor_training_flag():
+    cell = cells.SimpleRNNCell(100, dropout=0.5, activation=None, use_bias=False,
+                               recurrent_initializer="zeros", kernel_initializer="identity")
+    x, state = tf.ones([1, 100]), [tf.zeros([1, 100])]
+    step = tf.function(lambda flag: cell(x, state, training=flag)[0])
+    assert set(np.unique(step(tf.constant(True)).numpy())) == {0.0, 2.0}
+    np.testing.assert_allclose(step(tf.constant(False)).numpy(), np.ones((1, 100)))
+    np.testing.assert_allclose(cell(x, state, training=tf.constant(False))[0].numpy(),
+                               np.ones((1, 100)))

@@ -92,3 +92,53 @@ def test_fit_learns_through_masked_bidirectional_lstm():
     history = model.fit(tokens, labels, epochs=12, batch_size=32, verbose=0)
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
     assert history.history["accuracy"][-1] > 0.9
+
+
+def test_checkpoint_keys_match_tf_keras(tmp_path):
+    model = tf.keras.Sequential([
+        layers.InputLayer(input_shape=(5, 3)),
+        layers.Bidirectional(layers.LSTM(2, return_sequences=True)),
+        layers.TimeDistributed(layers.Dense(1)),
+        layers.RNN([layers.GRUCell(2), layers.SimpleRNNCell(2)])])
+    prefix = str(tmp_path / "ckpt")
+    model.save_weights(prefix)
+    keys = {name: shape for name, shape in tf.train.list_variables(prefix)}
+    keys.pop("_CHECKPOINTABLE_OBJECT_GRAPH")
+    suffix = "/.ATTRIBUTES/VARIABLE_VALUE"
+    # Observed with tf_keras 2.21 `save_weights` of the same model.
+    assert keys == {
+        "layer_with_weights-0/backward_layer/cell/bias" + suffix: [8],
+        "layer_with_weights-0/backward_layer/cell/kernel" + suffix: [3, 8],
+        "layer_with_weights-0/backward_layer/cell/recurrent_kernel" + suffix: [2, 8],
+        "layer_with_weights-0/forward_layer/cell/bias" + suffix: [8],
+        "layer_with_weights-0/forward_layer/cell/kernel" + suffix: [3, 8],
+        "layer_with_weights-0/forward_layer/cell/recurrent_kernel" + suffix: [2, 8],
+        "layer_with_weights-1/layer/bias" + suffix: [1],
+        "layer_with_weights-1/layer/kernel" + suffix: [4, 1],
+        "layer_with_weights-2/cell/cells/0/bias" + suffix: [2, 6],
+        "layer_with_weights-2/cell/cells/0/kernel" + suffix: [1, 6],
+        "layer_with_weights-2/cell/cells/0/recurrent_kernel" + suffix: [2, 6],
+        "layer_with_weights-2/cell/cells/1/bias" + suffix: [2],
+        "layer_with_weights-2/cell/cells/1/kernel" + suffix: [2, 2],
+        "layer_with_weights-2/cell/cells/1/recurrent_kernel" + suffix: [2, 2],
+    }
+    x = np.random.randn(2, 5, 3).astype(np.float32)
+    clone = tf.keras.models.clone_model(model)
+    clone.load_weights(prefix)
+    np.testing.assert_allclose(clone(x).numpy(), model(x).numpy(), rtol=1e-6)
+
+
+def test_keras_file_round_trip(tmp_path):
+    inputs = tf.keras.Input(shape=(5, 3))
+    hidden = layers.Masking()(inputs)
+    hidden = layers.Bidirectional(layers.GRU(2, return_sequences=True), merge_mode="ave")(hidden)
+    hidden = layers.TimeDistributed(layers.Dense(3))(hidden)
+    outputs = layers.RNN([layers.LSTMCell(2), layers.SimpleRNNCell(2)],
+                         go_backwards=True)(hidden)
+    model = tf.keras.Model(inputs, outputs)
+    x = np.random.randn(2, 5, 3).astype(np.float32)
+    x[0, 3:] = 0.0
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    loaded = tf.keras.models.load_model(path)
+    np.testing.assert_allclose(loaded(x).numpy(), model(x).numpy(), rtol=1e-6)

@@ -353,3 +353,17 @@ def test_no_code_runs_while_refusing(tmp_path, good_keras, monkeypatch):
     with pytest.raises(TypeError):
         saving.saving_api.load_model(_write(tmp_path, _with_config(good_keras, edit)))
     assert calls == []
+
+
+def test_corrupt_members_are_value_errors(tmp_path, good_keras):
+    path = _write(tmp_path, good_keras, compression=zipfile.ZIP_DEFLATED)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("config.json")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + 5:start + 25] = b"\xff" * 20  # damage the deflate stream of config.json
+    path.write_bytes(bytes(data))
+    _refused(path, ValueError)
+    truncated = tmp_path / "truncated.keras"
+    truncated.write_bytes(bytes(data[:len(data) // 2]))
+    _refused(truncated, ValueError)

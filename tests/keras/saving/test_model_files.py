@@ -196,3 +196,20 @@ def test_tf_checkpoint_format_round_trip(tmp_path):
     np.testing.assert_array_equal(predictions(fresh), predictions(model))
     with pytest.raises(FileExistsError):
         saving.save_weights(model, prefix, overwrite=False)
+
+
+def test_optimizer_state_is_optional_when_loading_weights(tmp_path):
+    plain = functional_model(optimizer=None)
+    path = tmp_path / "w.weights.h5"
+    saving.save_weights(plain, path)
+    compiled = functional_model()
+    saving.load_weights(compiled, path)  # no optimizer group in the file: weights still load
+    np.testing.assert_array_equal(predictions(compiled), predictions(plain))
+    trained = functional_model(optimizer="sgd")
+    train_steps(trained)
+    saving.save_weights(trained, tmp_path / "sgd.weights.h5")
+    adam = functional_model(optimizer="adam")
+    train_steps(adam)
+    with pytest.warns(UserWarning, match="Skipping variable loading for optimizer"):
+        saving.load_weights(adam, tmp_path / "sgd.weights.h5")
+    np.testing.assert_array_equal(predictions(adam), predictions(trained))

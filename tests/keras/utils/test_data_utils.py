@@ -9,6 +9,7 @@ from eagerflow.keras.utils import (
     get_source_inputs,
     pack_x_y_sample_weight,
     unpack_x_y_sample_weight,
+    warmstart_embedding_matrix,
 )
 
 
@@ -83,3 +84,24 @@ def test_get_source_inputs():
     assert only is b
     plain = np.ones(3)
     assert get_source_inputs(plain) is plain
+
+
+def test_warmstart_embedding_matrix_keeps_shared_rows(tmp_path):
+    base_vocabulary = ["unk", "a", "b", "c"]
+    base = np.arange(8, dtype=np.float32).reshape(4, 2)
+    new_vocabulary = ["unk", "c", "d", "a", "e"]
+    out = warmstart_embedding_matrix(base_vocabulary, new_vocabulary, base,
+                                     new_embeddings_initializer="zeros")
+    np.testing.assert_array_equal(out, [[0, 1], [6, 7], [0, 0], [2, 3], [0, 0]])
+    vocab_file = tmp_path / "vocab.txt"
+    vocab_file.write_text("c\nzz\n")
+    from_file = warmstart_embedding_matrix(tf.constant(base_vocabulary), str(vocab_file),
+                                           tf.constant(base))
+    np.testing.assert_array_equal(from_file[0], [6, 7])
+    assert np.all(np.abs(from_file[1].numpy()) <= 0.05)  # "uniform" is in [-0.05, 0.05]
+    with pytest.raises(ValueError, match="does not exist"):
+        warmstart_embedding_matrix(base_vocabulary, str(tmp_path / "missing.txt"), base)
+    with pytest.raises(ValueError, match="one row per token"):
+        warmstart_embedding_matrix(base_vocabulary[:3], new_vocabulary, base)
+    with pytest.raises(ValueError, match="at least one token"):
+        warmstart_embedding_matrix([], new_vocabulary, base)

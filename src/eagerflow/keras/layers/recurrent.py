@@ -15,7 +15,6 @@ from eagerflow.keras.layers.recurrent_cells import (
     LSTMCell,
     SimpleRNNCell,
     StackedRNNCells,
-    _GatedCell,
     _is_nested,
     call_cell,
     deserialize_layer,
@@ -25,31 +24,6 @@ from eagerflow.keras.layers.recurrent_cells import (
 from eagerflow.keras.layers.recurrent_loop import time_loop
 
 __all__ = ["RNN", "SimpleRNN", "LSTM", "GRU"]
-
-
-def _stacked_step_function(stack, sequence, states, training):
-    """Stacked built-in cells: the first cell's input projection is done for all steps at
-    once, and every cell's dropout masks are drawn once per sequence (as Keras caches them)."""
-    counts = stack._state_counts()
-    offsets = [sum(counts[:i]) for i in range(len(counts))]
-    first = stack.cells[0]
-    projected = first._project_inputs(sequence, first._input_mask(sequence[0], training))
-    input_masks = [None] + [cell._input_mask(states[offsets[i - 1]], training)
-                            for i, cell in enumerate(stack.cells) if i > 0]
-    recurrent_masks = [cell._recurrent_mask(states[offsets[i]], training)
-                       for i, cell in enumerate(stack.cells)]
-
-    def stacked_step(x_t, step_states):
-        new_states = []
-        for index, cell in enumerate(stack.cells):
-            if index > 0:
-                x_t = cell._project_inputs(x_t, input_masks[index])
-            own = step_states[offsets[index]:offsets[index] + counts[index]]
-            x_t, cell_states = cell._recurrent_step(x_t, own, recurrent_masks[index])
-            new_states.extend(cell_states)
-        return x_t, new_states
-
-    return stacked_step, projected
 
 
 # --- the RNN layer ----------------------------------------------------------------------------
@@ -300,22 +274,16 @@ class RNN(Layer):
         return output
 
     def _step_function(self, sequence, states, training):
-        """`(step, step_inputs)`: the per-step function and what it reads at each step."""
+        """`(step, step_inputs)`: the per-step function and what it reads at each step.
+
+        Built-in cells provide a faster pair (`_sequence_step`): their input projection is
+        done for all steps at once and dropout masks are drawn once per sequence.
+        """
+        fast = getattr(self.cell, "_sequence_step", None)
+        found = fast(sequence, states, training) if fast is not None else None
+        if found is not None:
+            return found
         cell = self.cell
-        if isinstance(cell, _GatedCell):
-            # One matmul for the input projection of all steps; dropout masks are drawn once
-            # per sequence, as in Keras.
-            input_mask = cell._input_mask(sequence[0], training)
-            recurrent_mask = cell._recurrent_mask(states[0], training)
-            projected = cell._project_inputs(sequence, input_mask)
-
-            def gated_step(x_t, step_states):
-                return cell._recurrent_step(x_t, step_states, recurrent_mask)
-
-            return gated_step, projected
-        if isinstance(cell, StackedRNNCells) and all(
-                isinstance(c, _GatedCell) for c in cell.cells):
-            return _stacked_step_function(cell, sequence, states, training)
 
         def generic_step(x_t, step_states):
             # Keras cells always receive their states as a list, even a single one.

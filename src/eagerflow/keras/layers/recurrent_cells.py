@@ -42,15 +42,17 @@ def _is_nested(value) -> bool:
 
 def _dropout_mask(like, rate: float, training, seed=None):
     """A `[batch, features]` mask of kept/(1-rate) values, or None when dropout is off."""
-    if not rate or training is None or training is False:
+    if not rate or training is None:
+        return None
+    if isinstance(training, tf.Tensor) and tf.executing_eagerly():
+        training = bool(training.numpy())
+    if not isinstance(training, tf.Tensor) and not training:
         return None
     ones = tf.ones_like(like)
     dropped = tf.nn.dropout(ones, rate, seed=seed)
-    if training is True:
-        return dropped
-    if isinstance(training, tf.Tensor) and tf.executing_eagerly():
-        return dropped if bool(training.numpy()) else None
-    return tf.where(tf.cast(training, tf.bool), dropped, ones)
+    if isinstance(training, tf.Tensor):  # decided when the traced function runs
+        return tf.where(tf.cast(training, tf.bool), dropped, ones)
+    return dropped
 
 
 def _last_dim(layer, input_shape) -> int:
@@ -174,7 +176,22 @@ class _GatedCell(AbstractRNNCell):
         return _matmul_last(inputs, self.kernel)
 
     def _recurrent_step(self, projected, states: list, recurrent_mask=None):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define `_recurrent_step`.")
+
+    def _sequence_step(self, sequence, states: list, training):
+        """`(step, projected)` for `RNN` over time-major `sequence`: the input projection of
+        every step in one matmul, and dropout masks drawn once per sequence (as Keras).
+        None when a subclass overrides `call` (then `RNN` calls that)."""
+        if not _plain_call(self):
+            return None
+        input_mask = self._input_mask(sequence[0], training)
+        recurrent_mask = self._recurrent_mask(states[0], training)
+        projected = self._project_inputs(sequence, input_mask)
+
+        def step(x_t, step_states):
+            return self._recurrent_step(x_t, step_states, recurrent_mask)
+
+        return step, projected
 
     def call(self, inputs, states, training=None):
         """One time step: `(output, new_states)` (states a list when given as a list)."""
@@ -195,9 +212,6 @@ class _GatedCell(AbstractRNNCell):
             projected, states, self._recurrent_mask(states[0], training))
         return output, (new_states if nested or len(new_states) > 1 else new_states[0])
 
-    def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
-        return zero_states(self, inputs, batch_size, dtype)
-
     def _base_config(self) -> dict:
         return {
             "units": self.units,
@@ -217,6 +231,12 @@ class _GatedCell(AbstractRNNCell):
             "recurrent_dropout": self.recurrent_dropout,
             **({"seed": self.seed} if self.seed is not None else {}),
         }
+
+
+def _plain_call(cell) -> bool:
+    """Whether `cell.call` is the built-in one (not overridden by a user subclass)."""
+    base = StackedRNNCells if isinstance(cell, StackedRNNCells) else _GatedCell
+    return type(cell).call is base.call
 
 
 def _serialize_or_none(module, value):
@@ -489,6 +509,35 @@ class StackedRNNCells(AbstractRNNCell):
             inputs, cell_new = call_cell(cell, inputs, given, training)
             new_states.extend(cell_new if _is_nested(cell_new) else [cell_new])
         return inputs, new_states
+
+    def _sequence_step(self, sequence, states: list, training):
+        """`RNN`'s fast path when every cell is built in (None otherwise): the first cell's
+        input projection for all steps at once, every cell's dropout masks once per
+        sequence."""
+        if not _plain_call(self) or not all(
+                isinstance(cell, _GatedCell) and _plain_call(cell) for cell in self.cells):
+            return None
+        counts = self._state_counts()
+        offsets = [sum(counts[:i]) for i in range(len(counts))]
+        first = self.cells[0]
+        projected = first._project_inputs(sequence, first._input_mask(sequence[0], training))
+        # A later cell's inputs are the previous cell's outputs, shaped like its first state.
+        input_masks = [None] + [cell._input_mask(states[offsets[i - 1]], training)
+                                for i, cell in enumerate(self.cells) if i > 0]
+        recurrent_masks = [cell._recurrent_mask(states[offsets[i]], training)
+                           for i, cell in enumerate(self.cells)]
+
+        def step(x_t, step_states):
+            new_states = []
+            for index, cell in enumerate(self.cells):
+                if index > 0:
+                    x_t = cell._project_inputs(x_t, input_masks[index])
+                own = step_states[offsets[index]:offsets[index] + counts[index]]
+                x_t, cell_states = cell._recurrent_step(x_t, own, recurrent_masks[index])
+                new_states.extend(cell_states)
+            return x_t, new_states
+
+        return step, projected
 
     def get_config(self) -> dict:
         config = super().get_config()

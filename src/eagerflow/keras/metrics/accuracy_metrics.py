@@ -12,7 +12,7 @@ __all__ = ["Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "SparseCategoric
            "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy"]
 
 
-def accuracy(y_true, y_pred):
+def accuracy(y_true, y_pred) -> tf.Tensor:
     """1.0 where y_pred equals y_true exactly, element-wise."""
     y_true = tf.convert_to_tensor(y_true)
     y_pred = tf.convert_to_tensor(y_pred)
@@ -21,7 +21,7 @@ def accuracy(y_true, y_pred):
     return tf.cast(tf.equal(y_true, y_pred), tf.float32)
 
 
-def binary_accuracy(y_true, y_pred, threshold: float = 0.5):
+def binary_accuracy(y_true, y_pred, threshold: float = 0.5) -> tf.Tensor:
     """Mean over the last axis of (y_pred > threshold) == y_true."""
     y_pred = tf.convert_to_tensor(y_pred)
     y_true = tf.cast(y_true, y_pred.dtype)
@@ -42,7 +42,7 @@ def _sparse_labels(y_true, y_pred):
     return y_true
 
 
-def sparse_categorical_accuracy(y_true, y_pred):
+def sparse_categorical_accuracy(y_true, y_pred) -> tf.Tensor:
     """1.0 where argmax(y_pred) equals the integer label."""
     y_pred = tf.convert_to_tensor(y_pred)
     y_true = _sparse_labels(y_true, y_pred)
@@ -52,7 +52,7 @@ def sparse_categorical_accuracy(y_true, y_pred):
     return tf.cast(tf.equal(y_true, predicted), tf.float32)
 
 
-def categorical_accuracy(y_true, y_pred):
+def categorical_accuracy(y_true, y_pred) -> tf.Tensor:
     """1.0 where argmax(y_pred) equals argmax(y_true) (one-hot labels)."""
     y_pred = tf.convert_to_tensor(y_pred)
     return sparse_categorical_accuracy(tf.argmax(y_true, axis=-1), y_pred)
@@ -71,14 +71,14 @@ def _in_top_k(labels, predictions, k: int):
     return tf.logical_and(above < k, finite)
 
 
-def sparse_top_k_categorical_accuracy(y_true, y_pred, k: int = 5):
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k: int = 5) -> tf.Tensor:
     """1.0 where the integer label is among the k highest-scoring classes."""
     y_pred = tf.convert_to_tensor(y_pred)
     y_true = _sparse_labels(y_true, y_pred)
     return tf.cast(_in_top_k(y_true, y_pred, k), tf.float32)
 
 
-def top_k_categorical_accuracy(y_true, y_pred, k: int = 5):
+def top_k_categorical_accuracy(y_true, y_pred, k: int = 5) -> tf.Tensor:
     """1.0 where the one-hot label's class is among the k highest-scoring classes."""
     y_pred = tf.convert_to_tensor(y_pred)
     return sparse_top_k_categorical_accuracy(tf.argmax(y_true, axis=-1), y_pred, k=k)

@@ -14,7 +14,7 @@ __all__ = ["MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError
            "KLDivergence", "Poisson", "R2Score", "cosine_similarity"]
 
 
-def cosine_similarity(y_true, y_pred, axis: int = -1):
+def cosine_similarity(y_true, y_pred, axis: int = -1) -> tf.Tensor:
     """sum(l2_normalize(y_true) * l2_normalize(y_pred), axis): 1 when aligned (the metric
     form; the loss is its negative)."""
     return -losses.cosine_similarity(y_true, y_pred, axis=axis)

@@ -10,6 +10,7 @@ import json
 import re
 import threading
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -238,8 +239,11 @@ def check_member_name(name: str, what: str) -> None:
 
 def read_member(archive: zipfile.ZipFile, name: str, limit: int, what: str) -> bytes:
     """Read one member, never more than `limit` bytes whatever its header claims."""
-    with archive.open(name) as stream:
-        data = stream.read(limit + 1)
+    try:
+        with archive.open(name) as stream:
+            data = stream.read(limit + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        raise ValueError(f"{what}: member {name!r} is corrupt ({error}).") from None
     if len(data) > limit:
         raise ValueError(f"{what}: member {name!r} is larger than {limit} bytes; refused.")
     return data
@@ -250,16 +254,16 @@ def copy_member(archive: zipfile.ZipFile, name: str, target, what: str) -> None:
     declared = archive.getinfo(name).file_size
     cap = min(declared, LIMITS.max_member_bytes)
     written = 0
-    with archive.open(name) as stream:
-        while True:
-            chunk = stream.read(1 << 20)
-            if not chunk:
-                break
-            written += len(chunk)
-            if written > cap:
-                raise ValueError(f"{what}: member {name!r} inflates past its declared size; "
-                                 "refused.")
-            target.write(chunk)
+    try:
+        with archive.open(name) as stream:
+            while chunk := stream.read(1 << 20):
+                written += len(chunk)
+                if written > cap:
+                    raise ValueError(f"{what}: member {name!r} inflates past its declared "
+                                     "size; refused.")
+                target.write(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        raise ValueError(f"{what}: member {name!r} is corrupt ({error}).") from None
 
 
 # ---------------------------------------------------------------- HDF5 trees

@@ -10,6 +10,7 @@ model; the layer's name is kept only as the group's `name` attribute.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 import numpy as np
@@ -202,6 +203,12 @@ def load_weights_from_h5(root: Any, h5file, skip_mismatch: bool = False,
         label = f"{type(obj).__name__} {getattr(obj, 'name', '?')!r} (path {path or '/'!r})"
         if stored != [str(i) for i in range(len(stored))]:
             problems.append(f"{label}: unexpected entries {stored[:5]} in the file")
+            continue
+        if len(stored) != len(variables) and _is_optimizer(obj):
+            if stored:  # an empty group: the file was saved before compiling; nothing to say
+                warnings.warn(f"Skipping variable loading for optimizer {label}: it has "
+                              f"{len(variables)} variables but the file holds {len(stored)}.",
+                              stacklevel=3)
             continue
         if len(stored) != len(variables):
             if not skip_mismatch:

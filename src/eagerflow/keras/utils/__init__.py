@@ -1,8 +1,20 @@
 """`tf.keras.utils`: progress bars, model plots, label encoding, padding, seeding, images,
 file downloads and console logging.
 
-(Serialization helpers such as `register_keras_serializable` live in `keras.saving`.)
+The serialization helpers (`register_keras_serializable`, `custom_object_scope`, ...) are
+`keras.saving`'s, re-exported here as tf.keras.utils has them.
 """
+
+from eagerflow.keras.saving import (
+    CustomObjectScope,
+    custom_object_scope,
+    deserialize_keras_object,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+    serialize_keras_object,
+)
 
 from eagerflow.keras.utils.data_utils import (
     Sequence,
@@ -22,7 +34,7 @@ from eagerflow.keras.utils.io_utils import (
     enable_interactive_logging,
     is_interactive_logging_enabled,
 )
-from eagerflow.keras.utils.layer_utils import get_source_inputs
+from eagerflow.keras.utils.layer_utils import get_source_inputs, warmstart_embedding_matrix
 from eagerflow.keras.utils.numerical import normalize, to_categorical, to_ordinal
 from eagerflow.keras.utils.plotting import model_to_dot, plot_model
 from eagerflow.keras.utils.progbar import Progbar
@@ -30,6 +42,14 @@ from eagerflow.keras.utils.seeding import set_random_seed
 from eagerflow.keras.utils.sequences import pad_sequences
 
 __all__ = [
+    "CustomObjectScope",
+    "custom_object_scope",
+    "deserialize_keras_object",
+    "get_custom_objects",
+    "get_registered_name",
+    "get_registered_object",
+    "register_keras_serializable",
+    "serialize_keras_object",
     "Progbar",
     "Sequence",
     "array_to_img",
@@ -55,4 +75,5 @@ __all__ = [
     "to_categorical",
     "to_ordinal",
     "unpack_x_y_sample_weight",
+    "warmstart_embedding_matrix",
 ]
