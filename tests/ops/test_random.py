@@ -464,3 +464,17 @@ def test_function_generator_and_dynamic_shape():
     reference = tf.random.Generator.from_seed(4)
     np.testing.assert_array_equal(first, reference.normal([2, 3]))
     np.testing.assert_array_equal(second, reference.normal([2, 3]))
+
+
+def test_set_seed_rewinds_the_random_ops_of_traced_functions():
+    @tf.function
+    def sample():
+        return tf.random.uniform([3])
+
+    tf.random.set_seed(5)
+    first, second = sample().numpy(), sample().numpy()
+    assert not np.array_equal(first, second)
+    tf.random.set_seed(5)
+    np.testing.assert_array_equal(sample().numpy(), first)
+    np.testing.assert_array_equal(sample().numpy(), second)
+    tf.random.set_seed(None)

@@ -39,6 +39,7 @@ class _State:
         self.random_graph_ops = weakref.WeakKeyDictionary()
         self.random_entropy = None
         self.random_generator = None
+        self.random_traced_streams = weakref.WeakSet()  # seeded streams of traced graphs
 
     @property
     def builder(self):

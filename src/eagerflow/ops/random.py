@@ -73,6 +73,8 @@ def set_seed(seed) -> None:
     state.random_op_seeds = None if seed is None else _pyrandom.Random(seed)
     state.random_kernels = {}
     state.random_graph_ops.clear()
+    for stream in list(state.random_traced_streams):  # traced functions start over, as in TF
+        stream.generator = _philox(stream.seeds)
 
 
 def get_seed(op_seed):
@@ -116,7 +118,10 @@ def _stream(seed) -> Stream:
         if stream is None:
             stream = state.random_kernels[seeds] = Stream(_philox(seeds), seeds)
         return stream
-    return Stream(_philox(seeds), seeds)
+    stream = Stream(_philox(seeds), seeds)
+    if builder is not None:
+        state.random_traced_streams.add(stream)
+    return stream
 
 
 def _seed_generator(seed: np.ndarray) -> np.random.Generator:

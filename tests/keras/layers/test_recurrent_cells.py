@@ -23,7 +23,7 @@ def _both_ways(cell, x, states):
 
 
 def test_seed_program_lstm_cell_eager_and_function():
-    cell = cells.LSTMCell(100)
+    cell = tf.keras.layers.LSTMCell(100)
     out, state = cell(tf.zeros([100, 100]), [tf.zeros([100, 100])] * 2)
     assert out.shape == (100, 100)
     assert isinstance(state, list) and len(state) == 2
@@ -36,6 +36,9 @@ def test_seed_program_lstm_cell_eager_and_function():
     x = np.random.randn(100, 100).astype(np.float32)
     h0 = np.random.randn(100, 100).astype(np.float32)
     c0 = np.random.randn(100, 100).astype(np.float32)
+    out0, state0 = fn(tf.zeros([100, 100]), [tf.zeros([100, 100])] * 2)
+    assert out0.shape == (100, 100) and [s.shape for s in state0] == [(100, 100)] * 2
+    np.testing.assert_allclose(out0.numpy(), out.numpy(), atol=1e-7)
     out2, state2 = fn(tf.constant(x), [tf.constant(h0), tf.constant(c0)])
     assert out2.shape == (100, 100) and [s.shape for s in state2] == [(100, 100)] * 2
     out1, state1 = cell(tf.constant(x), [tf.constant(h0), tf.constant(c0)])

@@ -92,8 +92,6 @@ def test_set_random_seed_repeats_python_numpy_and_eagerflow():
     assert draw()[1] != first[1]
 
 
-@pytest.mark.xfail(reason="core: set_seed does not rewind the streams of already-traced "
-                   "functions (TF 2 does); see helper E's report", strict=False)
 def test_set_random_seed_repeats_inside_tf_function():
     @tf.function
     def sample():

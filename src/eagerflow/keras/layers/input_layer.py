@@ -15,7 +15,7 @@ class InputLayer(Layer):
 
     def __init__(self, input_shape=None, batch_size=None, dtype=None, input_tensor=None,
                  sparse=None, name=None, ragged=None, type_spec=None, batch_shape=None,
-                 batch_input_shape=None, **kwargs) -> None:
+                 batch_input_shape=None, optional: bool = False, **kwargs) -> None:
         if sparse or ragged:
             raise ValueError("eagerflow has no sparse or ragged tensors; InputLayer accepts "
                              "dense inputs only (sparse=False, ragged=False).")
@@ -39,6 +39,7 @@ class InputLayer(Layer):
         tensor = KerasTensor(batch_shape, self._dtype, name=name)
         Node(self, (), {}, tensor)
         self._input_tensor = tensor
+        self.optional = bool(optional)
 
     @property
     def batch_shape(self) -> tuple:
@@ -46,7 +47,7 @@ class InputLayer(Layer):
 
     def get_config(self) -> dict:
         return {"batch_input_shape": self._batch_input_shape, "dtype": self._dtype,
-                "sparse": False, "ragged": False, "name": self.name}
+                "sparse": False, "ragged": False, "name": self.name, "optional": self.optional}
 
     @classmethod
     def from_config(cls, config: dict):
