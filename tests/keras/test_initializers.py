@@ -219,3 +219,10 @@ def test_every_float_dtype(dtype):
         value = init((4, 3), dtype=dtype)
         assert value.dtype.name == dtype and value.shape == (4, 3)
         assert np.isfinite(value.numpy().astype(np.float64)).all()
+
+
+def test_constant_accepts_a_value_of_the_right_size():
+    np.testing.assert_array_equal(_values(initializers.Constant([[1.0, 2.0]]), (2, 1)),
+                                  [[1.0], [2.0]])
+    with pytest.raises(ValueError, match="needs 6"):
+        initializers.Constant([1.0, 2.0])((2, 3))

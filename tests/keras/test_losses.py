@@ -350,3 +350,49 @@ def test_reads_keras3_configs_and_reductions():
     np.testing.assert_allclose(by_weight(Y_BIN, Y_PROB, sample_weight=SW).numpy(),
                                (per * SW).sum() / SW.sum(), rtol=1e-6)
     np.testing.assert_allclose(by_weight(Y_BIN, Y_PROB).numpy(), per.mean(), rtol=1e-6)
+
+
+def test_crossentropy_uses_logits_behind_softmax_and_sigmoid_like_tf_keras():
+    """tf_keras computes from the logits when y_pred comes from a softmax/sigmoid op inside
+    tf.function, or from keras.activations.softmax/sigmoid; otherwise it clips. Numbers
+    printed by tf_keras 2.21."""
+    from eagerflow.keras import activations
+
+    x = tf.constant([[100.0, 0.0]])
+    onehot = tf.constant([[0.0, 1.0]])
+    cases = [
+        (lambda t: losses.categorical_crossentropy(onehot, tf.nn.softmax(t)), 16.118095),
+        (lambda t: losses.binary_crossentropy(tf.constant([[0.0]]), tf.sigmoid(t[:, :1])),
+         15.333239),
+        (lambda t: losses.sparse_categorical_crossentropy(tf.constant([1]), tf.nn.softmax(t)),
+         16.118095),
+        (lambda t: losses.binary_focal_crossentropy(tf.constant([[0.0]]),
+                                                    tf.sigmoid(t[:, :1])), 15.333239),
+    ]
+    for fn, clipped in cases:
+        np.testing.assert_allclose(fn(x).numpy(), [clipped], rtol=1e-5)  # eager: clipped
+        np.testing.assert_allclose(tf.function(fn)(x).numpy(), [100.0], rtol=1e-6)
+    def keras_softmax(t):
+        return losses.CategoricalCrossentropy()(onehot, activations.softmax(t))
+
+    np.testing.assert_allclose(keras_softmax(x).numpy(), 100.0, rtol=1e-6)
+    np.testing.assert_allclose(tf.function(keras_softmax)(x).numpy(), 100.0, rtol=1e-6)
+    keras_sigmoid = losses.binary_crossentropy([[0.0]], activations.sigmoid(x[:, :1]))
+    np.testing.assert_allclose(keras_sigmoid.numpy(), [100.0], rtol=1e-6)
+    # a softmax over another axis than the loss's is left alone (tf_keras: same numbers)
+    x3 = tf.constant([[[100.0, 0.0]]])
+    other_axis = tf.function(lambda t: losses.categorical_crossentropy(
+        tf.constant([[[0.0, 1.0]]]), tf.nn.softmax(t, axis=1), axis=1))
+    np.testing.assert_allclose(other_axis(x3).numpy(), [[0.0, 1.1920929e-07]], atol=1e-9)
+
+
+def test_gradient_through_saturated_softmax_does_not_vanish_when_compiled():
+    x = tf.Variable([[100.0, 0.0]])
+
+    @tf.function
+    def grad():
+        with tf.GradientTape() as tape:
+            loss = losses.categorical_crossentropy([[0.0, 1.0]], tf.nn.softmax(x))
+        return tape.gradient(loss, x)
+
+    np.testing.assert_allclose(grad().numpy(), [[1.0, -1.0]], atol=1e-6)  # softmax - labels

@@ -6,6 +6,7 @@ Every function is built from eagerflow ops, so it runs eagerly and inside tf.fun
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -42,9 +43,55 @@ def relu(x, alpha: float = 0.0, max_value: float | None = None,
     return x
 
 
+# --- logits behind probabilities --------------------------------------------------------
+# tf_keras caches the input of its softmax/sigmoid on the output (`_keras_logits`) so that a
+# crossentropy given those probabilities computes from the logits instead (stable, and its
+# gradient never vanishes at the clip). Tensors here have no spare attribute slot, so the
+# cache is keyed by identity and forgets an entry when its output tensor dies.
+_LOGITS: dict[int, tuple] = {}
+
+
+def _remember_logits(output, logits, kind: str, axis: int | None = None):
+    key = id(output)
+
+    def forget(ref, key=key) -> None:
+        entry = _LOGITS.get(key)
+        if entry is not None and entry[0] is ref:
+            del _LOGITS[key]
+
+    _LOGITS[key] = (weakref.ref(output, forget), logits, kind, axis)
+    return output
+
+
+def _normalize_axis(axis: int, rank: int | None) -> int:
+    return axis % rank if rank else axis
+
+
+def logits_of(output, kind: str, axis: int = -1):
+    """The logits `output` was computed from by `kind` ("softmax" over `axis`, or "sigmoid"),
+    or None: from the Keras activation cache, or, inside tf.function, from the graph node
+    that made `output` (as tf_keras does for its Softmax/Sigmoid ops)."""
+    entry = _LOGITS.get(id(output))
+    rank = output.shape.rank
+    if entry is not None and entry[0]() is output and entry[2] == kind:
+        if kind == "sigmoid" or _normalize_axis(entry[3], rank) == _normalize_axis(axis, rank):
+            return entry[1]
+    from eagerflow.graph.ir import SymbolicTensor
+
+    if not isinstance(output, SymbolicTensor) or output.node.op.name != kind:
+        return None
+    if kind == "softmax":
+        op_axis = output.node.attrs.get("axis", -1)
+        last = -1 if rank is None else rank - 1
+        if _normalize_axis(op_axis, rank) != last or _normalize_axis(axis, rank) != last:
+            return None  # TF's Softmax op is always over the last axis
+    return output.node.inputs[0]
+
+
 def sigmoid(x) -> tf.Tensor:
     """Logistic function `1 / (1 + exp(-x))`."""
-    return tf.sigmoid(x)
+    x = tf.convert_to_tensor(x)
+    return _remember_logits(tf.sigmoid(x), x, "sigmoid")
 
 
 def _check_softmax_rank(x, name: str) -> None:
@@ -59,7 +106,7 @@ def softmax(x, axis: int | tuple | list = -1) -> tf.Tensor:
     x = tf.convert_to_tensor(x)
     _check_softmax_rank(x, "softmax")
     if isinstance(axis, int):
-        return tf.nn.softmax(x, axis=axis)
+        return _remember_logits(tf.nn.softmax(x, axis=axis), x, "softmax", axis)
     shifted = x - tf.reduce_logsumexp(x, axis=axis, keepdims=True)
     return tf.exp(shifted)
 

@@ -8,10 +8,10 @@ from eagerflow.keras.backend import (
     set_floatx,
     set_image_data_format,
 )
-from eagerflow.keras.saving.safety import enable_unsafe_deserialization
+from eagerflow.keras.saving.safety import enable_unsafe_deserialization, in_safe_mode
 
 __all__ = ["epsilon", "floatx", "image_data_format", "set_epsilon", "set_floatx",
-           "set_image_data_format", "enable_unsafe_deserialization", "backend"]
+           "set_image_data_format", "enable_unsafe_deserialization", "in_safe_mode", "backend"]
 
 
 def backend() -> str:

@@ -196,7 +196,15 @@ class Constant(Initializer):
 
     def __call__(self, shape, dtype=None, **kwargs):
         dtype = _resolve_dtype(dtype)
-        return tf.fill(_shape_tuple(shape), tf.constant(self.value, dtype=dtype))
+        shape = _shape_tuple(shape)
+        value = tf.constant(self.value, dtype=dtype)
+        if value.shape.rank == 0:
+            return tf.fill(shape, value)
+        if value.shape.num_elements() != math.prod(shape):
+            raise ValueError(f"Constant initializer: the value has {value.shape.num_elements()} "
+                             f"elements but the requested shape {shape} needs "
+                             f"{math.prod(shape)}. Pass a scalar or a value of that size.")
+        return tf.reshape(value, shape)  # tf.constant(value, shape=shape) semantics
 
     def get_config(self) -> dict:
         value = self.value

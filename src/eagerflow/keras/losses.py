@@ -325,7 +325,22 @@ def cosine_similarity(y_true, y_pred, axis: int = -1) -> tf.Tensor:
     return -tf.reduce_sum(y_true * y_pred, axis=axis)
 
 
+def _probability_logits(output, kind: str, axis: int = -1):
+    """The logits behind probabilities made by a softmax/sigmoid (see activations.logits_of),
+    cast to the output's dtype; None when unknown."""
+    from eagerflow.keras.activations import logits_of
+
+    logits = logits_of(output, kind, axis)
+    if logits is None or logits.shape.rank != output.shape.rank:
+        return None
+    return logits if logits.dtype == output.dtype else tf.cast(logits, output.dtype)
+
+
 def _elementwise_binary_crossentropy(target, output, from_logits: bool):
+    if not from_logits:
+        logits = _probability_logits(output, "sigmoid")
+        if logits is not None:
+            output, from_logits = logits, True
     if from_logits:
         return tf.nn.sigmoid_cross_entropy_with_logits(labels=target, logits=output)
     eps = _epsilon(output.dtype)
@@ -401,6 +416,10 @@ def categorical_crossentropy(y_true, y_pred, from_logits: bool = False,
     y_true, y_pred = _operands(y_true, y_pred)
     _check_same_shape(y_true, y_pred, "categorical_crossentropy")
     y_true = _smooth_categorical(y_true, label_smoothing, axis)
+    if not from_logits:
+        logits = _probability_logits(y_pred, "softmax", axis)
+        if logits is not None:
+            y_pred, from_logits = logits, True
     if from_logits:
         return tf.nn.softmax_cross_entropy_with_logits(labels=y_true, logits=y_pred, axis=axis)
     return -tf.reduce_sum(y_true * _categorical_log_probs(y_pred, False, axis), axis=axis)
@@ -429,6 +448,10 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False, a
     if not y_pred.dtype.is_floating:
         y_pred = tf.cast(y_pred, backend.floatx())
     y_true = tf.convert_to_tensor(y_true)
+    if not from_logits:
+        logits = _probability_logits(y_pred, "softmax", axis)
+        if logits is not None:
+            y_pred, from_logits = logits, True
     rank = y_pred.shape.rank
     if rank is not None:
         axis = axis % rank

@@ -142,3 +142,11 @@ def test_keras_file_round_trip(tmp_path):
     model.save(path)
     loaded = tf.keras.models.load_model(path)
     np.testing.assert_allclose(loaded(x).numpy(), model(x).numpy(), rtol=1e-6)
+
+
+def test_unroll_needs_a_known_time_dimension():
+    with pytest.raises(ValueError, match="Cannot unroll a RNN if the time dimension is "
+                                         "undefined"):
+        layers.LSTM(2, unroll=True)(tf.keras.Input(shape=(None, 3)))
+    assert layers.LSTM(2, unroll=True)(tf.keras.Input(shape=(4, 3))).shape.as_list() == [
+        None, 2]

@@ -74,8 +74,6 @@ def square(x):
     return x * x
 
 
-@pytest.mark.xfail(reason="Lambda.from_config (lead's layers/core.py) must pass its `function` "
-                          "entry through deserialize_keras_object", strict=False)
 def test_lambda_with_registered_function_round_trip(tmp_path):
     inputs = tf.keras.Input((3,))
     model = tf.keras.Model(inputs, tf.keras.layers.Lambda(square)(inputs))

@@ -226,6 +226,16 @@ class Lambda(Layer):
                        "output_shape": self._output_shape, "arguments": self.arguments})
         return config
 
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        """Rebuild with the function looked up by its registered name (never from bytecode)."""
+        from eagerflow.keras.saving import deserialize_keras_object
+
+        config = dict(config)
+        config["function"] = deserialize_keras_object(config["function"],
+                                                      custom_objects=custom_objects)
+        return super().from_config(config)
+
 
 class OperatorLayer(Layer):
     """The hidden layer made by an operator or slice on functional-API tensors (`x + y`)."""
