@@ -101,7 +101,8 @@ def main() -> None:
     eager = median_seconds(fit_epoch(tf, x, y, run_eagerly=True), max(1, repeats // 2))
     print(f"one epoch, {steps} steps of batch {BATCH} (784-128-10 MLP, Adam), median of "
           f"{repeats}:")
-    print(f"  NumPy by hand (floor)        {floor * 1e3:8.1f} ms  ({floor / steps * 1e6:6.0f} µs/step)")
+    print(f"  NumPy by hand (floor)        {floor * 1e3:8.1f} ms  "
+          f"({floor / steps * 1e6:6.0f} µs/step)")
     print(f"  eagerflow fit (tf.function)  {compiled * 1e3:8.1f} ms  "
           f"({compiled / steps * 1e6:6.0f} µs/step, {compiled / floor:.2f}x the floor)")
     print(f"  eagerflow fit (run_eagerly)  {eager * 1e3:8.1f} ms  "

@@ -25,7 +25,7 @@ def test_common_names():
     assert utils.register_keras_serializable is tf.keras.saving.register_keras_serializable
     assert utils.custom_object_scope is tf.keras.saving.custom_object_scope
     with pytest.raises(AttributeError):
-        tf.keras.no_such_namespace
+        _ = tf.keras.no_such_namespace
 
 
 def test_importing_eagerflow_does_not_import_keras():

@@ -40,8 +40,8 @@ class KerasTensor:
 
     def __repr__(self) -> str:
         name = f", name={self.name!r}" if self.name else ""
-        return (f"<KerasTensor: shape={self.shape.as_list() if self.shape.rank is not None else None}"
-                f", dtype={self.dtype.name}{name}>")
+        shape = self.shape.as_list() if self.shape.rank is not None else None
+        return f"<KerasTensor: shape={shape}, dtype={self.dtype.name}{name}>"
 
     def __bool__(self) -> bool:
         raise TypeError("A KerasTensor is symbolic: it has no value to test. Inside a model "

@@ -481,7 +481,6 @@ class Layer(Module):
             context.training = previous_training
         if self._activity_regularizer is not None:
             from eagerflow.ops.math import cast
-            from eagerflow.ops.reduce import reduce_sum
 
             penalty = sum(self._activity_regularizer(o) for o in nest.flatten(outputs))
             batch = _batch_size(nest.flatten(outputs)[0])
@@ -532,9 +531,9 @@ class Layer(Module):
 
     def _functional_call(self, args, kwargs):
         """Record this call in the functional graph and return its symbolic outputs."""
+        from eagerflow.core.primitive import Spec
         from eagerflow.graph.builder import GraphBuilder, tracing
         from eagerflow.graph.ir import Graph
-        from eagerflow.core.primitive import Spec
 
         inputs = args[0]
         if self._input_spec is not None:

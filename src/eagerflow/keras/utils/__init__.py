@@ -15,7 +15,6 @@ from eagerflow.keras.saving import (
     register_keras_serializable,
     serialize_keras_object,
 )
-
 from eagerflow.keras.utils.data_utils import (
     Sequence,
     pack_x_y_sample_weight,
