@@ -21,6 +21,16 @@ def _softplus(x):
     return np.log1p(np.exp(x))
 
 
+def _sparsemax(x):
+    z = -np.sort(-x, axis=-1)
+    k = np.arange(1, x.shape[-1] + 1)
+    cumulative = np.cumsum(z, axis=-1)
+    support = (1 + k * z > cumulative)
+    size = support.sum(-1, keepdims=True)
+    tau = (np.take_along_axis(cumulative, size - 1, -1) - 1) / size
+    return np.maximum(x - tau, 0)
+
+
 REFERENCE = {
     "relu": lambda x: np.maximum(x, 0),
     "sigmoid": _sigmoid,
@@ -41,6 +51,17 @@ REFERENCE = {
     "leaky_relu": lambda x: np.where(x >= 0, x, 0.2 * x),
     "relu6": lambda x: np.clip(x, 0, 6),
     "mish": lambda x: x * np.tanh(_softplus(x)),
+    "celu": lambda x: np.where(x > 0, x, np.expm1(x)),
+    "glu": lambda x: x[..., :4] * _sigmoid(x[..., 4:]),
+    "tanh_shrink": lambda x: x - np.tanh(x),
+    "hard_tanh": lambda x: np.clip(x, -1, 1),
+    "hard_shrink": lambda x: np.where(np.abs(x) > 0.5, x, 0),
+    "soft_shrink": lambda x: np.sign(x) * np.maximum(np.abs(x) - 0.5, 0),
+    "sparse_plus": lambda x: np.where(x <= -1, 0, np.where(x >= 1, x, (x + 1) ** 2 / 4)),
+    "squareplus": lambda x: (x + np.sqrt(x ** 2 + 4)) / 2,
+    "log_sigmoid": lambda x: -np.log1p(np.exp(-x)),
+    "sparse_sigmoid": lambda x: np.clip((x + 1) / 2, 0, 1),
+    "sparsemax": _sparsemax,
 }
 
 
@@ -55,7 +76,8 @@ def test_values_eager_and_compiled(name):
 
 
 SMOOTH = ["sigmoid", "softmax", "log_softmax", "tanh", "selu", "softplus", "softsign",
-          "swish", "gelu", "exponential", "mish", "elu"]
+          "swish", "gelu", "exponential", "mish", "elu", "celu", "tanh_shrink", "squareplus",
+          "log_sigmoid"]
 
 
 @pytest.mark.parametrize("name", SMOOTH)
@@ -152,3 +174,15 @@ def test_activation_layer_configs_deserialize_to_layers():
     np.testing.assert_allclose(layer(tf.constant([-1.0, 2.0])).numpy(), [-0.1, 2.0], rtol=1e-6)
     serialized = activations.serialize(layer)
     assert serialized["class_name"] == "LeakyReLU" and serialized["module"] == "keras.layers"
+
+
+def test_threshold_sparsemax_axis_and_glu_errors():
+    x = tf.constant([[-1.0, 0.5, 2.0]])
+    np.testing.assert_allclose(activations.threshold(x, 0.4, -9.0).numpy(), [[-9.0, 0.5, 2.0]])
+    x0 = np.random.randn(3, 5, 2)
+    got = activations.sparsemax(tf.constant(x0), axis=1).numpy()
+    np.testing.assert_allclose(got, np.moveaxis(_sparsemax(np.moveaxis(x0, 1, -1)), -1, 1),
+                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got.sum(axis=1), 1.0, rtol=1e-10)
+    with pytest.raises(ValueError, match="even size"):
+        activations.glu(tf.constant([[1.0, 2.0, 3.0]]))

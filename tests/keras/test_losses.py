@@ -396,3 +396,31 @@ def test_gradient_through_saturated_softmax_does_not_vanish_when_compiled():
         return tape.gradient(loss, x)
 
     np.testing.assert_allclose(grad().numpy(), [[1.0, -1.0]], atol=1e-6)  # softmax - labels
+
+
+def test_keras_mask_on_y_pred_weights_the_loss_like_tf_keras():
+    """A mask carried by y_pred (e.g. from Embedding(mask_zero=True)) drops entries; mean
+    reductions average over the valid ones. Numbers printed by tf_keras 2.21."""
+    data = np.random.RandomState(5)
+    logits = data.randn(2, 4, 3).astype("float32")
+    labels = data.randint(0, 3, size=(2, 4))
+    labels[0, 1] = 2
+    labels[1, 3] = 2
+    weights = np.array([1.0, 3.0], "float32")
+    y_pred = tf.constant(logits)
+    y_pred._keras_mask = tf.constant([[True, True, False, True], [True, False, False, True]])
+    expected = {"sum_over_batch_size": (1.385828971862793, 2.78210711479187),
+                "sum": (6.929145812988281, 13.910534858703613)}
+    for reduction, (plain, weighted) in expected.items():
+        loss = losses.SparseCategoricalCrossentropy(from_logits=True, reduction=reduction)
+        np.testing.assert_allclose(loss(labels, y_pred).numpy(), plain, rtol=1e-6)
+        np.testing.assert_allclose(loss(labels, y_pred, sample_weight=weights).numpy(),
+                                   weighted, rtol=1e-6)
+    none = losses.SparseCategoricalCrossentropy(from_logits=True, reduction="none")
+    np.testing.assert_allclose(none(labels, y_pred).numpy(),
+                               [[2.17182, 0.328547, 0.0, 0.938084],
+                                [2.664015, 0.0, 0.0, 0.82668]], rtol=1e-5, atol=1e-7)
+    mse = losses.MeanSquaredError()
+    np.testing.assert_allclose(mse(np.ones((2, 4, 3)), y_pred).numpy(), 2.1959314, rtol=1e-6)
+    np.testing.assert_allclose(mse(np.ones((2, 4, 3)), y_pred, sample_weight=weights).numpy(),
+                               4.6066132, rtol=1e-6)

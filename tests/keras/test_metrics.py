@@ -582,3 +582,15 @@ def test_custom_metric_subclass_eager_and_compiled():
     assert [v.name.split(":")[0] for v in compiled.variables] == ["tp", "seen"]
     compiled.reset_state()
     assert float(compiled.result()) == 0.0
+
+
+def test_sparse_crossentropy_metric_ignores_class_like_tf_keras():
+    data = np.random.RandomState(5)
+    logits = data.randn(2, 4, 3).astype("float32")
+    labels = data.randint(0, 3, size=(2, 4))
+    labels[0, 1] = 2
+    labels[1, 3] = 2
+    metric = M.SparseCategoricalCrossentropy(from_logits=True, ignore_class=2)
+    metric.update_state(labels, logits)
+    metric.update_state(labels, logits, sample_weight=np.array([1.0, 3.0]))
+    np.testing.assert_allclose(metric.result().numpy(), 1.3563472032546997, rtol=1e-6)

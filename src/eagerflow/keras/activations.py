@@ -14,8 +14,10 @@ import eagerflow as tf
 
 __all__ = ["relu", "sigmoid", "softmax", "log_softmax", "tanh", "elu", "selu", "softplus",
            "softsign", "swish", "silu", "gelu", "exponential", "hard_sigmoid", "hard_silu",
-           "hard_swish", "linear", "leaky_relu", "relu6", "mish", "get", "serialize",
-           "deserialize"]
+           "hard_swish", "linear", "leaky_relu", "relu6", "mish", "celu", "glu",
+           "tanh_shrink", "hard_tanh", "hard_shrink", "soft_shrink", "sparse_plus",
+           "squareplus", "log_sigmoid", "sparse_sigmoid", "threshold", "sparsemax", "get",
+           "serialize", "deserialize"]
 
 
 def relu(x, alpha: float = 0.0, max_value: float | None = None,
@@ -206,10 +208,104 @@ def mish(x) -> tf.Tensor:
     return x * tf.tanh(tf.math.softplus(x))
 
 
+# --- Keras 3 additions (so Keras 3 configs naming them load) -----------------------------
+def celu(x, alpha: float = 1.0) -> tf.Tensor:
+    """Continuously differentiable ELU: `x` for x > 0, `alpha * (exp(x / alpha) - 1)`."""
+    x = tf.convert_to_tensor(x)
+    alpha_t = tf.constant(alpha, x.dtype)
+    return tf.where(x > 0, x, alpha_t * tf.math.expm1(x / alpha_t))
+
+
+def glu(x, axis: int = -1) -> tf.Tensor:
+    """Gated linear unit: split `x` in two halves a, b along `axis`; `a * sigmoid(b)`."""
+    x = tf.convert_to_tensor(x)
+    size = x.shape[axis]
+    if size is not None and size % 2:
+        raise ValueError(f"glu expects an even size along axis {axis}. Received: "
+                         f"x.shape={x.shape}")
+    a, b = tf.split(x, 2, axis=axis)
+    return a * tf.sigmoid(b)
+
+
+def tanh_shrink(x) -> tf.Tensor:
+    """`x - tanh(x)`."""
+    x = tf.convert_to_tensor(x)
+    return x - tf.tanh(x)
+
+
+def hard_tanh(x) -> tf.Tensor:
+    """`clip(x, -1, 1)`."""
+    x = tf.convert_to_tensor(x)
+    return tf.clip_by_value(x, tf.constant(-1, x.dtype), tf.constant(1, x.dtype))
+
+
+def hard_shrink(x, threshold: float = 0.5) -> tf.Tensor:
+    """`x` where |x| > threshold, else 0."""
+    x = tf.convert_to_tensor(x)
+    return tf.where(tf.abs(x) > threshold, x, tf.zeros_like(x))
+
+
+def soft_shrink(x, threshold: float = 0.5) -> tf.Tensor:
+    """`x` moved `threshold` towards zero, 0 inside [-threshold, threshold]."""
+    x = tf.convert_to_tensor(x)
+    t = tf.constant(threshold, x.dtype)
+    return tf.where(x > t, x - t, tf.where(x < -t, x + t, tf.zeros_like(x)))
+
+
+def sparse_plus(x) -> tf.Tensor:
+    """0 for x <= -1, `(x + 1)^2 / 4` in between, `x` for x >= 1 (a smooth ReLU)."""
+    x = tf.convert_to_tensor(x)
+    return tf.where(x <= -1.0, tf.zeros_like(x), tf.where(x >= 1.0, x, tf.square(x + 1.0) / 4.0))
+
+
+def squareplus(x, b: float = 4) -> tf.Tensor:
+    """`(x + sqrt(x^2 + b)) / 2`, a smooth ReLU."""
+    x = tf.convert_to_tensor(x)
+    return (x + tf.sqrt(tf.square(x) + tf.constant(b, x.dtype))) / 2.0
+
+
+def log_sigmoid(x) -> tf.Tensor:
+    """`log(sigmoid(x))`, computed stably."""
+    return tf.math.log_sigmoid(x)
+
+
+def sparse_sigmoid(x) -> tf.Tensor:
+    """0 for x <= -1, `(x + 1) / 2` in between, 1 for x >= 1."""
+    x = tf.convert_to_tensor(x)
+    return tf.clip_by_value((x + 1.0) / 2.0, tf.constant(0, x.dtype), tf.constant(1, x.dtype))
+
+
+def threshold(x, threshold: float, default_value: float) -> tf.Tensor:
+    """`x` where x > threshold, else `default_value`."""
+    x = tf.convert_to_tensor(x)
+    return tf.where(x > threshold, x, tf.fill(tf.shape(x), tf.constant(default_value, x.dtype)))
+
+
+def sparsemax(x, axis: int = -1) -> tf.Tensor:
+    """Euclidean projection of `x` onto the probability simplex along `axis` (Martins &
+    Astudillo, 2016): like softmax, but exact zeros for low scores."""
+    x = tf.convert_to_tensor(x)
+    rank = x.shape.rank
+    axis = axis % rank
+    if axis != rank - 1:
+        perm = [i for i in range(rank) if i != axis] + [axis]
+        inverse = [perm.index(i) for i in range(rank)]
+        return tf.transpose(sparsemax(tf.transpose(x, perm)), inverse)
+    ordered = tf.sort(x, axis=-1, direction="DESCENDING")
+    ranks = tf.cast(tf.range(1, tf.shape(x)[-1] + 1), x.dtype)
+    cumulative = tf.cumsum(ordered, axis=-1)
+    support = tf.cast(1.0 + ranks * ordered > cumulative, x.dtype)  # a prefix of ones
+    support_size = tf.reduce_sum(support, axis=-1, keepdims=True)
+    tau = (tf.reduce_sum(ordered * support, axis=-1, keepdims=True) - 1.0) / support_size
+    return tf.maximum(x - tau, tf.zeros_like(x))
+
+
 _ACTIVATIONS: dict[str, Callable] = {
     fn.__name__: fn for fn in (relu, sigmoid, softmax, log_softmax, tanh, elu, selu, softplus,
                                softsign, swish, silu, gelu, exponential, hard_sigmoid, hard_silu,
-                               linear, leaky_relu, relu6, mish)
+                               linear, leaky_relu, relu6, mish, celu, glu, tanh_shrink,
+                               hard_tanh, hard_shrink, soft_shrink, sparse_plus, squareplus,
+                               log_sigmoid, sparse_sigmoid, threshold, sparsemax)
 }
 _ACTIVATIONS["hard_swish"] = hard_silu
 

@@ -130,6 +130,33 @@ def compute_weighted_loss(losses, sample_weight=None, reduction: str = Reduction
     return tf.cast(loss, input_dtype) if loss.dtype != input_dtype else loss
 
 
+def get_mask(x):
+    """The Keras mask carried by a tensor (`_keras_mask`), or None."""
+    return getattr(x, "_keras_mask", None)
+
+
+def _combined_mask(first, second):
+    if first is None or second is None:
+        return first if second is None else second
+    return tf.logical_and(tf.cast(first, tf.bool), tf.cast(second, tf.bool))
+
+
+def apply_valid_mask(losses, sample_weight, mask, reduction: str):
+    """Fold a boolean `mask` into `sample_weight`. For mean reductions the valid entries are
+    scaled by total / valid, so the mean is taken over valid entries only."""
+    if mask is None:
+        return sample_weight
+    mask = tf.cast(mask, losses.dtype)
+    if reduction in (Reduction.AUTO, Reduction.SUM_OVER_BATCH_SIZE, Reduction.MEAN):
+        total = tf.cast(tf.size(mask), losses.dtype)
+        mask = mask * tf.math.divide_no_nan(total, tf.reduce_sum(mask))
+    if sample_weight is None:
+        return mask
+    sample_weight = tf.cast(sample_weight, losses.dtype)
+    mask, _, sample_weight = squeeze_or_expand_dimensions(mask, None, sample_weight)
+    return sample_weight * mask
+
+
 # --- Loss classes ----------------------------------------------------------------------
 class Loss:
     """Base class: subclasses implement `call(y_true, y_pred)` returning per-sample losses;
@@ -140,8 +167,11 @@ class Loss:
         self.name = name if name is not None else _snake_case(type(self).__name__)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        """The weighted, reduced loss of a batch."""
+        """The weighted, reduced loss of a batch. Entries masked out by a Keras mask on
+        y_pred (or on the per-sample losses) count for nothing, as in tf_keras."""
         per_sample = self.call(y_true, y_pred)
+        mask = _combined_mask(get_mask(y_pred), get_mask(per_sample))
+        sample_weight = apply_valid_mask(per_sample, sample_weight, mask, self.reduction)
         return compute_weighted_loss(per_sample, sample_weight, self.reduction, self.name)
 
     def call(self, y_true, y_pred):
@@ -483,6 +513,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False, a
     loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
     if valid is not None:
         loss = loss * tf.cast(valid, loss.dtype)
+        loss._keras_mask = valid  # Loss objects and metrics then average over valid samples
     return loss
 
 
@@ -584,27 +615,6 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
                  reduction: str = _AUTO, name: str = "sparse_categorical_crossentropy") -> None:
         super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name,
                          from_logits=from_logits, ignore_class=ignore_class)
-
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        ignore_class = self._fn_kwargs["ignore_class"]
-        if ignore_class is None:
-            return super().__call__(y_true, y_pred, sample_weight)
-        per_sample = self.call(y_true, y_pred)
-        y_true = tf.convert_to_tensor(y_true)
-        if y_true.shape.rank is not None and y_true.shape.rank == per_sample.shape.rank + 1:
-            y_true = tf.squeeze(y_true, -1)
-        valid = tf.cast(tf.not_equal(tf.cast(y_true, tf.int64), ignore_class), per_sample.dtype)
-        weights = valid
-        if sample_weight is not None:
-            sample_weight = tf.cast(sample_weight, per_sample.dtype)
-            per_sample, _, sample_weight = squeeze_or_expand_dimensions(
-                per_sample, None, sample_weight)
-            weights = weights * sample_weight
-        if self.reduction in (Reduction.AUTO, Reduction.SUM_OVER_BATCH_SIZE):
-            # a mean over the valid samples: scale so that sum / size == sum / valid_count
-            total = tf.cast(tf.size(per_sample), per_sample.dtype)
-            weights = weights * tf.math.divide_no_nan(total, tf.reduce_sum(valid))
-        return compute_weighted_loss(per_sample, weights, self.reduction, self.name)
 
 
 class Hinge(LossFunctionWrapper):

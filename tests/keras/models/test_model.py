@@ -35,8 +35,11 @@ def test_subclass_tracks_layers_and_runs_both_ways():
     x = RNG.standard_normal((3, 2)).astype(np.float32)
     eager = model(x)
     assert [layer.name for layer in model.layers] == ["hidden", "out"]
-    assert [w.name for w in model.weights] == ["hidden/kernel:0", "hidden/bias:0",
-                                               "out/kernel:0", "out/bias:0"]
+    # Sub-layers built during the model's call are named under it, as in tf.keras.
+    prefix = model.name
+    assert [w.name for w in model.weights] == [f"{prefix}/hidden/kernel:0",
+                                               f"{prefix}/hidden/bias:0",
+                                               f"{prefix}/out/kernel:0", f"{prefix}/out/bias:0"]
     np.testing.assert_allclose(eager.numpy(), _reference(model, x), rtol=1e-5, atol=1e-6)
     compiled = tf.function(lambda t: model(t))
     for sample in (x, -x * 10):
@@ -101,3 +104,13 @@ def test_sublayers_in_lists_are_tracked():
     model = Blocks()
     model(np.ones((1, 2), np.float32))
     assert len(model.trainable_variables) == 6
+
+
+def test_reset_states_resets_stateful_layers():
+    model = tf.keras.Sequential([tf.keras.layers.SimpleRNN(
+        2, stateful=True, batch_input_shape=(1, 3, 1))])
+    x = np.ones((1, 3, 1), np.float32)
+    first = model(x).numpy()
+    assert not np.allclose(model(x).numpy(), first)  # the state carried over
+    model.reset_states()
+    np.testing.assert_allclose(model(x).numpy(), first, rtol=1e-6)

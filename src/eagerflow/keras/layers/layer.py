@@ -9,6 +9,7 @@ and returns KerasTensors whose shapes come from tracing `call` once on placehold
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import threading
@@ -40,6 +41,32 @@ class _CallContext(threading.local):
 
 
 _call_context = _CallContext()
+
+
+class _NameScope(threading.local):
+    """The layers being built or called, outermost first: weights made inside them are named
+    under their names (`outer/dense/kernel:0`), as tf.keras names nested weights."""
+
+    def __init__(self) -> None:
+        self.layers: list = []
+
+
+_name_scope = _NameScope()
+
+
+def _scoped_build(build):
+    """Wrap a subclass's `build` so that layers it builds inside are named under it."""
+
+    @functools.wraps(build)
+    def build_in_scope(self, *args, **kwargs):
+        _name_scope.layers.append(self)
+        try:
+            return build(self, *args, **kwargs)
+        finally:
+            _name_scope.layers.pop()
+
+    build_in_scope._in_name_scope = True
+    return build_in_scope
 
 
 def _to_snake_case(name: str) -> str:
@@ -124,6 +151,12 @@ class Layer(Module):
     ...     def call(self, x):
     ...         return x * self.w
     """
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_in_name_scope", False):
+            cls.build = _scoped_build(build)
 
     def __init__(self, trainable: bool = True, name: str | None = None, dtype=None,
                  dynamic: bool = False, **kwargs) -> None:
@@ -274,13 +307,23 @@ class Layer(Module):
 
         with init_scope():
             value = initializer(shape, dtype=dtype)
-            variable = Variable(value, trainable=trainable, name=f"{self.name}/{name}",
+            variable = Variable(value, trainable=trainable, name=self._weight_name(name),
                                 dtype=dtype, constraint=constraints.get(constraint))
         object.__setattr__(self, "_own_weights", self._own_weights + [variable])
         regularizer = regularizers.get(regularizer)
         if regularizer is not None:
             self._callable_losses.append(lambda: regularizer(variable))
         return variable
+
+    def _weight_name(self, name: str | None) -> str:
+        """`<enclosing layers>/<layer>/<name>`: the enclosing layers are those being built or
+        called around this one (each once, this layer excluded)."""
+        parts = []
+        for layer in _name_scope.layers:
+            if layer is not self and layer.name not in parts:
+                parts.append(layer.name)
+        parts += [self.name, name or "Variable"]
+        return "/".join(parts)
 
     @property
     def trainable(self) -> bool:
@@ -474,9 +517,11 @@ class Layer(Module):
         previous_training = context.training
         context.training = training
         context.depth += 1
+        _name_scope.layers.append(self)
         try:
             outputs = self._call_function()(*args, **kwargs)
         finally:
+            _name_scope.layers.pop()
             context.depth -= 1
             context.training = previous_training
         if self._activity_regularizer is not None:

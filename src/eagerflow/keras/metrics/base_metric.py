@@ -11,7 +11,12 @@ from collections.abc import Callable
 import eagerflow as tf
 from eagerflow.graph.builder import init_scope
 from eagerflow.keras import backend
-from eagerflow.keras.losses import _snake_case, squeeze_or_expand_dimensions
+from eagerflow.keras.losses import (
+    _snake_case,
+    apply_valid_mask,
+    get_mask,
+    squeeze_or_expand_dimensions,
+)
 
 __all__ = ["Metric", "Reduce", "Sum", "Mean", "MeanMetricWrapper", "MeanTensor"]
 
@@ -198,6 +203,9 @@ class MeanMetricWrapper(Mean):
             y_pred = tf.cast(y_pred, self._dtype)
         y_pred, y_true, _ = squeeze_or_expand_dimensions(y_pred, y_true)
         matches = self._fn(y_true, y_pred, **self._fn_kwargs)
+        # e.g. sparse crossentropy with ignore_class masks the samples it ignores
+        sample_weight = apply_valid_mask(matches, sample_weight, get_mask(matches),
+                                         self.reduction)
         return super().update_state(matches, sample_weight=sample_weight)
 
     def get_config(self) -> dict:

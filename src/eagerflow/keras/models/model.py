@@ -84,6 +84,12 @@ class Model(Trainer, Layer):
                              f"{[layer.name for layer in layers]}.")
         raise ValueError("Provide either a layer name or layer index at `get_layer`.")
 
+    def reset_states(self) -> None:
+        """Reset the state of every stateful layer (stateful RNNs), as between sequences."""
+        for layer in self._flatten_layers(include_self=False):
+            if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
+                layer.reset_states()
+
     def call(self, inputs, training=None, mask=None):
         raise NotImplementedError(
             f"Model {type(self).__name__} has no `call` method. When subclassing `Model`, "
