@@ -46,3 +46,11 @@ def test_weighted_metrics_get_sample_weights():
     plain, weighted = container.metrics
     assert (plain.name, weighted.name) == ("mae", "weighted_mae")
     assert float(plain.result()) == 2.0 and float(weighted.result()) == 1.0
+
+
+def test_a_mask_on_the_predictions_weighs_the_metrics():
+    container = MetricsContainer(["mae"], output_names=["out"])
+    y_pred = tf.constant([[[1.0], [5.0], [9.0]]])  # (batch, time, features)
+    y_pred._keras_mask = tf.constant([[True, True, False]])
+    container.update_state(tf.zeros([1, 3, 1]), y_pred)
+    assert float(container.metrics[0].result()) == 3.0  # (1 + 5) / 2: the padding is ignored

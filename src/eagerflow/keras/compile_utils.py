@@ -198,15 +198,31 @@ class MetricsContainer:
             weights = weights * len(predictions)
         for entries, target, prediction, weight in zip(self._metrics, targets, predictions,
                                                        weights):
+            mask = getattr(prediction, "_keras_mask", None)
             for metric, is_weighted in entries:
                 if target is None:
                     continue
-                metric.update_state(target, prediction,
-                                    sample_weight=weight if is_weighted else None)
+                metric.update_state(target, prediction, sample_weight=_with_mask(
+                    weight if is_weighted else None, mask, prediction))
 
     def reset_state(self) -> None:
         for metric in self.metrics:
             metric.reset_state()
+
+
+def _with_mask(sample_weight, mask, prediction):
+    """A padding mask on the predictions (from masking layers) weighs metric updates too."""
+    if mask is None:
+        return sample_weight
+    import eagerflow as tf
+    from eagerflow.keras.losses import squeeze_or_expand_dimensions
+
+    mask = tf.cast(mask, prediction.dtype)
+    if sample_weight is None:
+        return mask
+    sample_weight = tf.cast(sample_weight, prediction.dtype)
+    mask, _, sample_weight = squeeze_or_expand_dimensions(mask, None, sample_weight)
+    return sample_weight * mask
 
 
 _ACCURACY_NAMES = ("accuracy", "acc")

@@ -209,3 +209,13 @@ def test_deny_list_names_never_enter_tables():
     for category in serialization._NAMESPACES:
         table = serialization._table(category)
         assert not set(table) & serialization._DENIED_NAMES
+
+
+def test_tf_keras_engine_module_names_the_functional_class():
+    inputs = tf.keras.Input(shape=(2,))
+    model = tf.keras.Model(inputs, tf.keras.layers.Dense(1)(inputs))
+    entry = serialize(model)
+    entry["module"] = "tf_keras.src.engine.functional"
+    rebuilt = deserialize(entry)
+    assert type(rebuilt).__name__ == "Functional"
+    assert rebuilt(np.ones((1, 2), np.float32)).shape == (1, 1)

@@ -66,7 +66,7 @@ for _category in _ALL_CATEGORIES:
         _MODULE_CATEGORIES[f"keras.{_category}"] = (_category,)
 for _prefix in ("tf_keras", "tensorflow.keras"):
     for _key, _value in list(_MODULE_CATEGORIES.items()):
-        if _key.startswith("keras") and ".src." not in _key:
+        if _key.startswith("keras") and (".src." not in _key or ".src.engine." in _key):
             _MODULE_CATEGORIES[_prefix + _key[len("keras"):]] = _value
 
 _tables: dict[str, dict[str, Any]] = {}
