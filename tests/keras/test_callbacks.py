@@ -425,9 +425,6 @@ def test_fit_early_stopping_restores_best_weights_and_checkpoint(tmp_path):
     assert saved and all(name.endswith(".weights.h5") for name in saved)
 
 
-@pytest.mark.xfail(reason="needs the trainer to start from model._initial_epoch, which "
-                          "BackupAndRestore sets in on_train_begin (asked of the lead)",
-                   strict=False)
 def test_fit_backup_and_restore_resumes(tmp_path):
     model, x, y = small_model()
 
