@@ -89,29 +89,6 @@ def test_config_round_trip_rebuilds_the_same_graph():
         np.testing.assert_allclose(rebuilt.numpy(), original.numpy(), rtol=1e-6)
 
 
-def test_keras2_config_layout_loads():
-    config = {
-        "name": "model", "layers": [
-            {"class_name": "InputLayer", "name": "x",
-             "config": {"batch_input_shape": [None, 3], "dtype": "float32", "name": "x"},
-             "inbound_nodes": []},
-            {"class_name": "Dense", "name": "d",
-             "config": {"name": "d", "units": 2, "activation": "relu"},
-             "inbound_nodes": [[["x", 0, 0, {}]]]},
-        ],
-        "input_layers": [["x", 0, 0]], "output_layers": [["d", 0, 0]]}
-    model = tf.keras.Model.from_config(config)
-    assert model(np.ones((4, 3), np.float32)).shape == (4, 2)
-
-
-def test_bad_config_references_are_refused():
-    config = _seed_model().get_config()
-    config["layers"][3]["inbound_nodes"][0]["args"][0]["config"]["keras_history"] = [
-        "nowhere", 0, 0]
-    with pytest.raises(ValueError, match="unknown layer 'nowhere'"):
-        tf.keras.Model.from_config(config)
-
-
 def test_functional_subclass_with_super_init():
     class Wrapped(tf.keras.Model):
         def __init__(self):

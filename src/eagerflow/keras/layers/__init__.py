@@ -9,7 +9,7 @@ from eagerflow.keras.layers.layer import *
 
 _FAMILIES = ("convolutional", "pooling", "normalization", "reshaping", "merging",
              "regularization", "activation_layers", "recurrent", "masking", "wrappers",
-             "recurrent_cells")
+             "recurrent_cells", "attention", "einsum_dense", "preprocessing")
 
 for _family in _FAMILIES:
     if importlib.util.find_spec(f"eagerflow.keras.layers.{_family}") is not None:

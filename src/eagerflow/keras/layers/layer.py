@@ -37,7 +37,6 @@ class _CallContext(threading.local):
 
     def __init__(self) -> None:
         self.training = None
-        self.depth = 0
 
 
 _call_context = _CallContext()
@@ -181,7 +180,6 @@ class Layer(Module):
         self._input_spec = None
         self._inbound_nodes: list = []
         self._losses: list = []
-        self._eager_losses: list = []
         self._callable_losses: list = []
         self._activity_regularizer = kwargs.get("activity_regularizer")
         self._autocast = kwargs.get("autocast", True)
@@ -454,8 +452,6 @@ class Layer(Module):
     def _maybe_build(self, input_shapes) -> None:
         if self.built:
             return
-        if self._input_spec is not None and not isinstance(input_shapes, TensorShape):
-            pass
         from eagerflow.graph.builder import init_scope
 
         shapes = input_shapes
@@ -463,8 +459,7 @@ class Layer(Module):
                 shapes, TensorShape) and isinstance(shapes[0], TensorShape):
             shapes = shapes[0]
         with init_scope():
-            build = self.build
-            build(shapes)
+            self.build(shapes)
         self.built = True
         if self._build_input_shape is None:
             self._build_input_shape = shapes
@@ -516,13 +511,11 @@ class Layer(Module):
                                   nest.pack_sequence_as(args[0], previous))
         previous_training = context.training
         context.training = training
-        context.depth += 1
         _name_scope.layers.append(self)
         try:
             outputs = self._call_function()(*args, **kwargs)
         finally:
             _name_scope.layers.pop()
-            context.depth -= 1
             context.training = previous_training
         if self._activity_regularizer is not None:
             from eagerflow.ops.math import cast

@@ -15,7 +15,7 @@ def _shape_text(layer) -> str:
     try:
         shape = layer.output_shape
     except AttributeError:
-        return "multiple" if layer._inbound_nodes else "?"
+        return "multiple"  # a layer called in Python code (subclassed model): tf.keras's word
     if isinstance(shape, list):
         return ", ".join(str(tuple(s)) for s in shape) if len(shape) > 1 else str(shape[0])
     return str(tuple(shape))
