@@ -4,7 +4,7 @@ This module only imports and re-exports; the heavy subpackages (keras, data)
 load on first attribute access.
 """
 
-from eagerflow import bitwise, debugging, dtypes, errors, linalg, math, nest, nn, random
+from eagerflow import bitwise, debugging, dtypes, errors, image, linalg, math, nest, nn, random
 from eagerflow.autodiff import GradientTape, UnconnectedGradients, custom_gradient
 from eagerflow.core.context import executing_eagerly
 from eagerflow.core.device import device

@@ -18,10 +18,15 @@ from eagerflow.data.parsing import (
     parse_single_example,
 )
 from eagerflow.data.tfrecord import TFRecordCompressionType, TFRecordOptions, TFRecordWriter
+from eagerflow.ops import image as _image
+
+# The image codecs (tf.io.decode_png, ...) live with the image ops.
+globals().update({name: getattr(_image, name) for name in _image.NAMESPACES["io"]})
 
 __all__ = ["TFRecordWriter", "TFRecordOptions", "TFRecordCompressionType", "FixedLenFeature",
            "VarLenFeature", "FixedLenSequenceFeature", "parse_single_example", "parse_example",
-           "read_file", "write_file", "decode_raw", "matching_files", "gfile"]
+           "read_file", "write_file", "decode_raw", "matching_files", "gfile",
+           *sorted(_image.NAMESPACES["io"])]
 
 
 def _path(filename) -> str:

@@ -50,3 +50,10 @@ def test_gfile_and_matching_files(tmp_path):
         gfile.remove(directory + "/c.txt")
     gfile.rmtree(directory)
     assert not gfile.exists(directory)
+
+
+def test_image_codecs_are_in_tf_io():
+    pixels = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    encoded = tf.io.encode_png(tf.constant(pixels))
+    np.testing.assert_array_equal(tf.io.decode_png(encoded).numpy(), pixels)
+    assert tf.io.decode_image is tf.image.decode_image

@@ -337,3 +337,41 @@ def test_methods_of_unhashable_instances_keep_their_cache():
     for _ in range(3):
         assert float(model(tf.constant(1.0))) == 2.0
     assert model.__call__.experimental_get_tracing_count() == 1
+
+
+@pytest.mark.parametrize("make", [
+    lambda x: x * 2.0,
+    lambda x: {"b": x * 2.0, "a": x + 1.0},
+    lambda x: (x * 2.0, x + 1.0),
+    lambda x: [x * 2.0, x + 1.0],
+    lambda x: {"a": (x * 2.0, 1), "b": None},
+])
+def test_output_structures_are_rebuilt_fresh_on_every_call(make):
+    fn = tf.function(make)
+    x = np.arange(3, dtype=np.float32)
+    first, second = fn(x), fn(x + 1.0)
+    expected_first, expected_second = make(tf.constant(x)), make(tf.constant(x + 1.0))
+    for got, want in ((first, expected_first), (second, expected_second)):
+        assert type(got) is type(want)
+        tf.nest.assert_same_structure(got, want)
+        for a, b in zip(tf.nest.flatten(got), tf.nest.flatten(want)):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    if isinstance(first, (dict, list)):
+        assert first is not second  # a new container each call: callers may mutate it
+    if isinstance(first, dict):
+        assert list(first) == list(expected_first)  # dict key order kept
+
+
+def test_plain_array_arguments_are_copied_and_tensors_are_not_written():
+    fn = tf.function(lambda x: x)
+    array = np.ones(3, np.float32)
+    out = fn(array)
+    array[0] = 5.0
+    assert out.numpy()[0] == 1.0  # the result never aliases the caller's NumPy array
+    tensor = tf.constant([1.0, 2.0])
+    doubled = tf.function(lambda t: t * 2.0 + 1.0)(tensor)
+    np.testing.assert_array_equal(tensor.numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(doubled.numpy(), [3.0, 5.0])
+    assert fn.experimental_get_tracing_count() == 1
+    fn(np.ones((3,), np.float64))  # another dtype: another trace, found by the fast key path
+    assert fn.experimental_get_tracing_count() == 2

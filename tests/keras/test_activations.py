@@ -8,6 +8,7 @@ import pytest
 
 import eagerflow as tf
 from eagerflow.keras import activations
+from tests.keras.finite_differences import numeric_gradient
 
 X = np.array([[-3.0, -1.5, -0.2, 0.0, 0.3, 1.0, 2.5, 7.0]])
 _erf = np.vectorize(math.erf)
@@ -90,14 +91,7 @@ def test_gradients_match_finite_differences(name):
         tape.watch(x)
         y = tf.reduce_sum(fn(x) * weights)
     grad = tape.gradient(y, x).numpy()
-    eps = 1e-6
-    numeric = np.zeros_like(x0)
-    for i in range(x0.size):
-        d = np.zeros_like(x0)
-        d.flat[i] = eps
-        plus = np.sum(REFERENCE[name](x0 + d) * weights)
-        minus = np.sum(REFERENCE[name](x0 - d) * weights)
-        numeric.flat[i] = (plus - minus) / (2 * eps)
+    numeric = numeric_gradient(lambda a: np.sum(REFERENCE[name](a) * weights), x0)
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-7)
 
 

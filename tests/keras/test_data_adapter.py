@@ -67,3 +67,33 @@ def test_unpack_and_mismatched_sizes():
         unpack_x_y_sample_weight((1, 2, 3, 4))
     with pytest.raises(ValueError, match="cardinality"):
         DataHandler(np.ones(3), np.ones(4))
+
+
+@pytest.mark.parametrize("shuffle", [False, True, "batch"])
+def test_as_tensors_yields_the_same_batches_as_eager_tensors(shuffle):
+    x = {"a": np.arange(20, dtype=np.float32).reshape(10, 2), "b": np.arange(10)}
+    y = np.arange(10, dtype=np.int32)
+    weights = np.linspace(0.0, 1.0, 10).astype(np.float32)
+    np.random.seed(3)
+    plain = _batches(DataHandler(x, y, weights, batch_size=4, shuffle=shuffle))
+    np.random.seed(3)
+    wrapped = _batches(DataHandler(x, y, weights, batch_size=4, shuffle=shuffle,
+                                   as_tensors=True))
+    assert len(plain) == len(wrapped) == 3
+    for arrays, tensors in zip(plain, wrapped):
+        for array, tensor in zip(tf.nest.flatten(arrays), tf.nest.flatten(tensors)):
+            assert isinstance(tensor, tf.Tensor) and tensor.dtype == tf.as_dtype(array.dtype)
+            np.testing.assert_array_equal(tensor.numpy(), array)
+
+
+def test_as_tensors_wraps_dataset_and_generator_batches():
+    dataset = tf.data.Dataset.from_tensor_slices((np.arange(6.0), np.arange(6))).batch(4)
+    batches = _batches(DataHandler(dataset, as_tensors=True))
+    assert [b[0].numpy().tolist() for b in batches] == [[0, 1, 2, 3], [4, 5]]
+    assert all(isinstance(part, tf.Tensor) for batch in batches for part in batch)
+
+    def generate():
+        yield np.ones((2, 1), np.float32), [1, 2]
+
+    (features, labels), = _batches(DataHandler(generate(), as_tensors=True))
+    assert isinstance(features, tf.Tensor) and labels == [1, 2]  # non-arrays are left alone

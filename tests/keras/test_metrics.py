@@ -594,3 +594,45 @@ def test_sparse_crossentropy_metric_ignores_class_like_tf_keras():
     metric.update_state(labels, logits)
     metric.update_state(labels, logits, sample_weight=np.array([1.0, 3.0]))
     np.testing.assert_allclose(metric.result().numpy(), 1.3563472032546997, rtol=1e-6)
+
+
+def test_mean_of_weighted_scalars_equals_the_general_weighted_mean():
+    values, weights = [0.25, 1.5, -3.0], [32, 32, 7]
+    fast = M.Mean()
+    for value, weight in zip(values, weights):
+        fast.update_state(tf.constant(value), sample_weight=weight)  # scalar value and weight
+    general = M.Mean()
+    general.update_state(tf.constant(values), sample_weight=tf.constant(weights, tf.float32))
+    expected = np.dot(values, weights) / np.sum(weights)
+    np.testing.assert_allclose(float(fast.result()), expected, rtol=1e-6)
+    np.testing.assert_allclose(float(general.result()), expected, rtol=1e-6)
+    assert float(fast.count) == 71.0
+
+    @tf.function
+    def update(metric, value, weight):
+        metric.update_state(value, sample_weight=weight)
+
+    compiled = M.Mean()
+    for value, weight in zip(values, weights):
+        update(compiled, tf.constant(value), tf.constant(float(weight)))
+    assert float(compiled.result()) == float(fast.result())
+    summed = M.Sum()
+    summed.update_state(tf.constant(2.0), sample_weight=3.0)
+    assert float(summed.result()) == 6.0
+
+
+def test_mean_counts_static_and_dynamic_batches_alike():
+    @tf.function(input_signature=[tf.TensorSpec([None])])
+    def dynamic(values):
+        metric_dynamic.update_state(values)
+
+    @tf.function
+    def static(values):
+        metric_static.update_state(values)
+
+    metric_dynamic, metric_static = M.Mean(), M.Mean()
+    for batch in (np.arange(4.0, dtype=np.float32), np.arange(3.0, dtype=np.float32)):
+        dynamic(batch)
+        static(batch)
+    assert float(metric_dynamic.count) == float(metric_static.count) == 7.0
+    assert float(metric_dynamic.result()) == float(metric_static.result()) == np.float32(9 / 7)

@@ -186,3 +186,90 @@ def test_predict_in_a_loop_keeps_one_trace():
     for _ in range(5):
         model.predict(np.ones((4, 3), np.float32), verbose=0)
     assert model.predict_function.experimental_get_tracing_count() == 1
+
+
+def _classifier(seed=0):
+    tf.keras.utils.set_random_seed(seed)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="relu", input_shape=(5,)),
+                                 tf.keras.layers.Dense(3, activation="softmax")])
+    return model
+
+
+def _numpy_forward(model, x):
+    w1, b1, w2, b2 = model.get_weights()
+    logits = np.maximum(x @ w1 + b1, 0) @ w2 + b2
+    e = np.exp(logits - logits.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
+
+
+@pytest.mark.parametrize("run_eagerly", [False, True])
+def test_epoch_logs_weigh_a_partial_last_batch_by_its_size(run_eagerly):
+    x = RNG.standard_normal((23, 5)).astype(np.float32)  # batches of 8, 8 and 7
+    y = RNG.integers(0, 3, 23).astype(np.int32)
+    model = _classifier()
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.0), run_eagerly=run_eagerly,
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=True)
+    probs = _numpy_forward(model, x)
+    expected_loss = np.mean(-np.log(probs[np.arange(23), y]))
+    expected_accuracy = np.mean(probs.argmax(1) == y)
+    for epoch in range(2):
+        np.testing.assert_allclose(history.history["loss"][epoch], expected_loss, rtol=1e-5)
+        np.testing.assert_allclose(history.history["accuracy"][epoch], expected_accuracy,
+                                   rtol=1e-6)
+    loss, accuracy = model.evaluate(x, y, batch_size=8, verbose=0)
+    np.testing.assert_allclose([loss, accuracy], [expected_loss, expected_accuracy], rtol=1e-5)
+    np.testing.assert_allclose(model.predict(x, batch_size=8, verbose=0), probs, rtol=1e-5,
+                               atol=1e-7)
+
+
+def test_fit_with_adam_and_shuffling_is_the_same_compiled_and_eager():
+    x = RNG.standard_normal((40, 5)).astype(np.float32)
+    y = RNG.integers(0, 3, 40).astype(np.int32)
+    runs = []
+    for run_eagerly in (False, True):
+        model = _classifier(seed=1)
+        model.compile(optimizer=tf.keras.optimizers.Adam(0.01), run_eagerly=run_eagerly,
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        np.random.seed(7)
+        history = model.fit(x, y, batch_size=16, epochs=3, verbose=0)
+        runs.append((history.history, model.get_weights()))
+    (compiled, compiled_weights), (eager, eager_weights) = runs
+    assert compiled.keys() == eager.keys() == {"loss", "accuracy"}
+    for name in compiled:
+        np.testing.assert_allclose(compiled[name], eager[name], rtol=1e-5)
+    for a, b in zip(compiled_weights, eager_weights):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+def test_predict_results_never_alias_the_input_arrays():
+    x = np.arange(12, dtype=np.float32).reshape(4, 3)
+    for model in (tf.keras.Sequential([tf.keras.layers.InputLayer(input_shape=(3,))]),
+                  tf.keras.Sequential([tf.keras.layers.Reshape((3, 1), input_shape=(3,))])):
+        for batch_size in (4, 3):
+            out = model.predict(x, batch_size=batch_size, verbose=0)
+            out[...] = -1.0
+            np.testing.assert_array_equal(x, np.arange(12, dtype=np.float32).reshape(4, 3))
+        out = model.predict_on_batch(x)
+        out[...] = -1.0
+        assert x[0, 0] == 0.0
+
+
+def test_the_step_receives_tensors_and_logs_are_python_floats():
+    seen = []
+
+    class Recording(tf.keras.Sequential):
+        def train_step(self, data):
+            seen.append(type(data[0]))
+            return super().train_step(data)
+
+    model = Recording([tf.keras.layers.Dense(1, input_shape=(3,))])
+    model.compile(optimizer="sgd", loss="mse", run_eagerly=True)
+    x, y = _regression_data(8)
+    recorded = []
+    callback = tf.keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: recorded.append(logs))
+    model.fit(x, y, batch_size=4, verbose=0, callbacks=[callback])
+    assert all(issubclass(kind, tf.Tensor) for kind in seen) and len(seen) == 2
+    assert len(recorded) == 2
+    assert all(type(value) is float for entry in recorded for value in entry.values())

@@ -657,3 +657,34 @@ def test_incompatible_shapes_raise(shapes):
     for fn in (tf.add, tf.multiply, tf.maximum, tf.less):
         with pytest.raises(tf.errors.InvalidArgumentError):
             fn(a, b)
+
+
+# --- divide_no_nan of two scalars: the Python-float fast path equals NumPy's float division ---
+_SCALARS = [0.0, -0.0, 1.0, -3.0, 0.1, 1 / 3, 7e-39, 1e-45, 3e38, -3e38, 1e-30, math.inf,
+            -math.inf, math.nan, 12345.678]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_divide_no_nan_of_scalars_equals_numpy_division_silently(dtype):
+    for a in _SCALARS:
+        for b in _SCALARS:
+            x, y = np.array(a, dtype), np.array(b, dtype)
+            with np.errstate(all="ignore"):
+                expected = np.zeros((), dtype) if b == 0 else np.divide(x, y)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # TF gives inf/nan without warnings
+                got = tf.math.divide_no_nan(x, y)
+            assert got.dtype == tf.as_dtype(dtype) and got.shape == ()
+            np.testing.assert_array_equal(got.numpy(), expected, err_msg=f"{a} / {b}")
+
+
+def test_divide_no_nan_of_random_float32_scalars_rounds_like_float32_division():
+    rng = np.random.default_rng(13)
+    exponents = rng.integers(-40, 38, (2, 2000)).astype(np.float64)
+    values = (rng.standard_normal((2, 2000)) * 10.0 ** exponents).astype(np.float32)
+    fn = tf.function(tf.math.divide_no_nan)
+    for a, b in values.T[:500]:
+        with np.errstate(all="ignore"):
+            expected = np.divide(a, b)
+        assert tf.math.divide_no_nan(np.array(a), np.array(b)).numpy() == expected
+        assert fn(np.array(a), np.array(b)).numpy() == expected

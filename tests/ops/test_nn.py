@@ -740,3 +740,70 @@ def test_dropout_in_tf_function_draws_fresh_masks():
     assert not np.array_equal(a.numpy(), c.numpy())
 
 
+
+
+# --- the fast (batch, classes) kernels match the general formulas bit for bit --------------
+
+
+def _reference_sparse_xent(logits, labels):
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_softmax = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return -np.take_along_axis(log_softmax, labels[..., None].astype(np.intp), -1)[..., 0]
+
+
+def _reference_sparse_backprop(logits, labels):
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    out = e / e.sum(axis=-1, keepdims=True)
+    one_hot = np.eye(logits.shape[-1], dtype=logits.dtype)[labels]
+    return out - one_hot
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+@pytest.mark.parametrize("label_dtype", [np.int32, np.int64, np.uint8])
+@pytest.mark.parametrize("shape", [(1, 1), (7, 3), (32, 10), (5, 4, 6)])
+def test_sparse_xent_matches_the_log_softmax_formula_exactly(dtype, label_dtype, shape):
+    rng = np.random.default_rng(11)
+    logits = (rng.standard_normal(shape) * 20).astype(dtype)
+    labels = rng.integers(0, shape[-1], shape[:-1]).astype(label_dtype)
+    loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)
+    np.testing.assert_array_equal(loss.numpy(), _reference_sparse_xent(logits, labels))
+    compiled = tf.function(tf.nn.sparse_softmax_cross_entropy_with_logits)(labels, logits)
+    np.testing.assert_array_equal(compiled.numpy(), loss.numpy())
+    if dtype is not np.float16:
+        x = tf.constant(logits)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            total = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, x))
+        np.testing.assert_allclose(tape.gradient(total, x).numpy(),
+                                   _reference_sparse_backprop(logits, labels),
+                                   rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("label_dtype", [np.int8, np.int32, np.int64, np.uint16])
+def test_sparse_xent_rejects_labels_out_of_range_in_every_label_dtype(label_dtype):
+    logits = np.zeros((3, 4), np.float32)
+    bad_values = [4, 100] + ([] if np.dtype(label_dtype).kind == "u" else [-1, -128])
+    for bad in bad_values:
+        labels = np.array([0, bad, 1]).astype(label_dtype)
+        with pytest.raises(tf.errors.InvalidArgumentError, match=f"label value of {bad}"):
+            tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)
+    fn = tf.function(tf.nn.sparse_softmax_cross_entropy_with_logits)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="outside the valid range"):
+        fn(np.array([0, 4, 1]).astype(label_dtype), logits)
+    empty = tf.nn.sparse_softmax_cross_entropy_with_logits(np.zeros(0, label_dtype),
+                                                           np.zeros((0, 4), np.float32))
+    assert empty.shape == (0,)
+
+
+def test_softmax_and_bias_add_grad_kernels_match_numpy():
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((6, 5)).astype(np.float32)
+    e = np.exp(x - x.max(axis=0, keepdims=True))
+    np.testing.assert_array_equal(tf.nn.softmax(x, axis=0).numpy(), e / e.sum(0, keepdims=True))
+    bias = tf.Variable(np.zeros(5, np.float32))
+    for shape, axes in [((6, 5), (0,)), ((2, 3, 5), (0, 1))]:
+        g = rng.standard_normal(shape).astype(np.float32)
+        with tf.GradientTape() as tape:
+            out = tf.nn.bias_add(np.zeros(shape, np.float32), bias)
+        np.testing.assert_array_equal(tape.gradient(out, bias, output_gradients=g).numpy(),
+                                      g.sum(axis=axes, dtype=np.float32))

@@ -11,8 +11,7 @@ import eagerflow as tf
 from eagerflow.train import protos
 from eagerflow.train.bundle import BundleReader, BundleWriter, data_path, index_path
 from eagerflow.train.sstable import TableBuilder, read_table
-
-DATA = os.path.join(os.path.dirname(__file__), "data")
+from tests.train.fixture_net import DATA, Net
 
 
 def test_annotated_entry_from_the_reference_is_reproduced_byte_for_byte():
@@ -43,20 +42,9 @@ def test_writer_reproduces_tf_single_variable_checkpoint_byte_for_byte(tmp_path)
             assert ours.read() == theirs.read(), suffix
 
 
-class Net(tf.Module):
-    """The module make_fixtures.py saved with real TF (same names and values)."""
-
-    def __init__(self):
-        super().__init__()
-        self.w = tf.Variable(np.arange(6, dtype=np.float32).reshape(2, 3), name="w")
-        self._step = tf.Variable(7, dtype=tf.int64, name="step")
-        self.layers = [tf.Variable([True, False], name="flags"), 3]
-        self.table = {"words": tf.Variable([b"ab", b"", b"xyz"], name="words")}
-
-
 def test_save_reproduces_tf_mixed_dtype_checkpoint_byte_for_byte(tmp_path):
     ckpt = tf.train.Checkpoint(
-        net=Net(), half=tf.Variable(np.array([1.5, -2.25], np.float16), name="half"),
+        net=Net(filled=True), half=tf.Variable(np.array([1.5, -2.25], np.float16), name="half"),
         bf16=tf.Variable(tf.constant([0.5, 3.0], tf.bfloat16), name="bf16"),
         cplx=tf.Variable(np.array([1 + 2j], np.complex64), name="c"),
         u8=tf.Variable(np.array([[255, 0]], np.uint8), name="u8"),

@@ -136,16 +136,7 @@ def test_compressed_block_is_refused(tmp_path):
 def test_varint_overflow_in_block(tmp_path):
     prefix = str(tmp_path / "v")
     block = b"\xff" * 11 + struct.pack("<II", 0, 1)
-    out = _block_with_trailer(block)
-    meta = _BlockBuilder(16).finish()
-    index = _BlockBuilder(1)
-    index.add(b"\xff", protos.encode_varint(0) + protos.encode_varint(len(block)))
-    contents = index.finish()
-    table = out + _block_with_trailer(meta) + _block_with_trailer(contents)
-    handles = (protos.encode_varint(len(out)) + protos.encode_varint(len(meta))
-               + protos.encode_varint(len(out) + len(meta) + 5)
-               + protos.encode_varint(len(contents)))
-    _rewrite(prefix, table + handles.ljust(40, b"\0") + struct.pack("<Q", MAGIC))
+    _rewrite(prefix, _table_around(block))
     with pytest.raises(DataLoss, match="varint"):
         BundleReader(prefix)
 
@@ -169,6 +160,7 @@ def test_shared_prefix_longer_than_previous_key():
 
 
 def _table_around(block: bytes) -> bytes:
+    """An SSTable whose one data block is `block` (raw bytes, with a valid trailer)."""
     out = _block_with_trailer(block)
     meta = _BlockBuilder(16).finish()
     index = _BlockBuilder(1)

@@ -10,19 +10,7 @@ import eagerflow as tf
 from eagerflow.train import checkpoint_io, protos
 from eagerflow.train.bundle import BundleWriter, index_path
 from eagerflow.train.trackable import OBJECT_GRAPH_KEY
-
-DATA = os.path.join(os.path.dirname(__file__), "data")
-
-
-class Net(tf.Module):
-    """The module tests/train/data/make_fixtures.py saved with real TF, zero-initialised."""
-
-    def __init__(self):
-        super().__init__()
-        self.w = tf.Variable(np.zeros((2, 3), np.float32), name="w")
-        self._step = tf.Variable(0, dtype=tf.int64, name="step")
-        self.layers = [tf.Variable([False, False], name="flags"), 3]
-        self.table = {"words": tf.Variable([b"", b"", b""], name="words")}
+from tests.train.fixture_net import DATA, Net
 
 
 def _fixture_checkpoint():

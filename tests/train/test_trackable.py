@@ -2,8 +2,6 @@
 
 import os
 
-import numpy as np
-
 import eagerflow as tf
 from eagerflow.train import protos
 from eagerflow.train.bundle import BundleReader
@@ -14,19 +12,7 @@ from eagerflow.train.trackable import (
     children_of,
     escape_local_name,
 )
-
-DATA = os.path.join(os.path.dirname(__file__), "data")
-
-
-class Net(tf.Module):
-    """The same module tests/train/data/make_fixtures.py saved with real TF."""
-
-    def __init__(self):
-        super().__init__()
-        self.w = tf.Variable(np.zeros((2, 3), np.float32), name="w")
-        self._step = tf.Variable(0, dtype=tf.int64, name="step")
-        self.layers = [tf.Variable([False, False], name="flags"), 3]
-        self.table = {"words": tf.Variable([b"", b"", b""], name="words")}
+from tests.train.fixture_net import DATA, Net
 
 
 def test_module_children_are_attributes_in_assignment_order_private_included():

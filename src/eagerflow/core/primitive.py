@@ -182,10 +182,14 @@ def _make_bind(prim: Primitive):
                     arrays = (scalar_array(a, b.dtype), b)
                 else:
                     arrays = eager_arrays(prim, inputs)
+                    if arrays is None:
+                        return SYMBOLIC_CALL(prim, inputs, attrs)
             elif count == 1 and type(inputs[0]) is EagerTensor:
                 arrays = (inputs[0]._value,)
             else:
                 arrays = eager_arrays(prim, inputs)
+                if arrays is None:
+                    return SYMBOLIC_CALL(prim, inputs, attrs)
             if allowed is not None and arrays and arrays[0].dtype is not accepted[0]:
                 if arrays[0].dtype not in allowed:
                     prim.check_dtypes([NUMPY_TO_DTYPE[arrays[0].dtype]])
@@ -232,9 +236,17 @@ def _python_value_array(x, hint: np.dtype | None):
     return constant_array(x)
 
 
-def eager_arrays(prim: Primitive, inputs) -> tuple:
+# Set by eagerflow.keras: the functional API's symbolic tensor types (KerasTensor) and the
+# function that turns an op on them into a layer call. Ops meeting such an input (never a
+# Tensor, so only on the conversion path below) return SYMBOLIC_CALL(prim, inputs, attrs).
+SYMBOLIC_TYPES: tuple = ()
+SYMBOLIC_CALL: Callable | None = None
+
+
+def eager_arrays(prim: Primitive, inputs) -> tuple | None:
     """The input arrays of an eager op: tensors unwrapped, variables read, Python values
-    converted to the tensors' dtype (or TF's inference when there is no tensor)."""
+    converted to the tensors' dtype (or TF's inference when there is no tensor). None when an
+    input is a functional-API symbolic tensor (see SYMBOLIC_TYPES)."""
     hint = _dtype_hint(prim, inputs)
     arrays = []
     for x in inputs:
@@ -247,6 +259,8 @@ def eager_arrays(prim: Primitive, inputs) -> tuple:
         elif isinstance(x, Tensor):
             raise TypeError(f"{prim.name}: a symbolic tensor {x!r} was used outside the "
                             "tf.function that created it.")
+        elif SYMBOLIC_TYPES and isinstance(x, SYMBOLIC_TYPES):
+            return None
         else:
             arrays.append(_python_value_array(x, hint))
     if prim.same_dtype and len(arrays) > 1:
@@ -256,8 +270,9 @@ def eager_arrays(prim: Primitive, inputs) -> tuple:
     return tuple(arrays)
 
 
-def input_tensors(prim: Primitive, inputs) -> list:
-    """The inputs as Tensor objects: variables read (recorded on tapes), values converted."""
+def input_tensors(prim: Primitive, inputs) -> list | None:
+    """The inputs as Tensor objects: variables read (recorded on tapes), values converted;
+    None when an input is a functional-API symbolic tensor (see SYMBOLIC_TYPES)."""
     hint = _dtype_hint(prim, inputs)
     tensors = []
     for x in inputs:
@@ -267,6 +282,8 @@ def input_tensors(prim: Primitive, inputs) -> list:
             read = getattr(x, "_variable_read", None)
             if read is not None:
                 tensors.append(read())
+            elif SYMBOLIC_TYPES and isinstance(x, SYMBOLIC_TYPES):
+                return None
             else:
                 tensors.append(make_constant(_python_value_array(x, hint)))
     return tensors
@@ -277,6 +294,8 @@ def apply_general(prim: Primitive, inputs, attrs: dict):
     local = state.local
     builder = local.builder
     tensors = input_tensors(prim, inputs)
+    if tensors is None:
+        return SYMBOLIC_CALL(prim, inputs, attrs)
     if builder is None:
         for t in tensors:
             if not isinstance(t, EagerTensor):

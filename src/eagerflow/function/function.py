@@ -69,9 +69,14 @@ def _key(x, leaves: list):
         leaves.append(x)
         value = x._value
         return (value.shape, value.dtype)
+    if t is np.ndarray:
+        leaves.append(x)
+        return (x.shape, x.dtype)
     if t is tuple or t is list:
         return (t, tuple([_key(e, leaves) for e in x]))
     if t is dict:
+        if not x:
+            return (dict, ())
         return (dict, tuple([(k, _key(x[k], leaves)) for k in sorted(x)]))
     if isinstance(x, EagerTensor):  # subclasses, e.g. a variable's slice
         leaves.append(x)
@@ -188,6 +193,7 @@ class ConcreteFunction:
             if builder.variable_handles[id(v)].node.op is not PLACEHOLDER]
         self._call_op = _FunctionCall(self)
         self._backward_function = None
+        self._pack_outputs = _packer(output_structure)
 
     @property
     def python_source(self) -> str:
@@ -248,7 +254,9 @@ class ConcreteFunction:
     def _call_leaves(self, leaves: list):
         arrays = []
         for kind, leaf in zip(self._input_kinds, leaves):
-            if kind == "variable":
+            if type(leaf) is EagerTensor:
+                arrays.append(leaf._value)
+            elif kind == "variable":
                 arrays.append(leaf)
             elif isinstance(leaf, EagerTensor):
                 arrays.append(leaf._value)
@@ -258,7 +266,7 @@ class ConcreteFunction:
         outputs = [wrap(r) for r in self._call_arrays(arrays)]
         if not state.plain and state.local.tapes:
             self._record(leaves, outputs)
-        return self._pack(outputs)
+        return self._pack_outputs(outputs)
 
     def _call_arrays(self, arrays: list) -> list:
         """Run the compiled code on NumPy arrays (variables for variable inputs) and return
@@ -319,6 +327,25 @@ class ConcreteFunction:
             self._backward_function = Function(backward, name=f"{graph.name}_backward",
                                                autograph=False)
         return self._backward_function
+
+
+def _packer(structure):
+    """A function building the output structure from the flat outputs: the common shapes (one
+    output, a flat dict, tuple or list of outputs) without walking the structure per call."""
+    if isinstance(structure, _Input):
+        index = structure.index
+        return lambda outputs: outputs[index]
+    if type(structure) is dict and all(type(v) is _Input for v in structure.values()):
+        pairs = [(key, marker.index) for key, marker in structure.items()]
+        return lambda outputs: {key: outputs[index] for key, index in pairs}
+    if type(structure) in (tuple, list) and all(type(v) is _Input for v in structure):
+        indices = [marker.index for marker in structure]
+        kind = type(structure)
+        return lambda outputs: kind([outputs[index] for index in indices])
+
+    def pack(outputs):
+        return _map_inputs(structure, lambda x: outputs[x.index] if isinstance(x, _Input) else x)
+    return pack
 
 
 def _shape_text(shape) -> str:

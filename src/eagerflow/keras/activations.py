@@ -11,6 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 import eagerflow as tf
+from eagerflow.keras.serialization_helpers import (
+    deserialize_object,
+    registered_object,
+    serialize_object,
+)
 
 __all__ = ["relu", "sigmoid", "softmax", "log_softmax", "tanh", "elu", "selu", "softplus",
            "softsign", "swish", "silu", "gelu", "exponential", "hard_sigmoid", "hard_silu",
@@ -320,8 +325,6 @@ def serialize(activation: Callable) -> str | dict:
         try:
             from eagerflow.keras.saving import serialize_keras_object
         except ImportError:
-            from eagerflow.keras.initializers import serialize_object
-
             return serialize_object(activation, module="keras.layers")
         return serialize_keras_object(activation)
     if name is not None and callable(activation):
@@ -334,15 +337,13 @@ def deserialize(name: str | dict, custom_objects: dict | None = None,
                 use_legacy_format: bool = False) -> Callable:
     """The activation function named `name` (custom_objects consulted first)."""
     if isinstance(name, dict):
-        from eagerflow.keras.initializers import deserialize_object
-
         return deserialize_object(name, _ACTIVATIONS | _activation_layers(), custom_objects,
                                   "activation function")
     if not isinstance(name, str):
         raise TypeError(f"Could not interpret activation function identifier: {name!r}")
     if custom_objects and name in custom_objects:
         return custom_objects[name]
-    registered = _registered(name)
+    registered = registered_object(name)
     if registered is not None:
         return registered
     if name not in _ACTIVATIONS:
@@ -362,13 +363,6 @@ def _activation_layers() -> dict:
         return {}
     names = ("ReLU", "LeakyReLU", "PReLU", "ELU", "ThresholdedReLU", "Softmax")
     return {n: getattr(activation_layers, n) for n in names if hasattr(activation_layers, n)}
-
-
-def _registered(name: str) -> Any:
-    """A custom object registered with the saving registry under `name`, if that exists."""
-    from eagerflow.keras.initializers import registered_object
-
-    return registered_object(name)
 
 
 def get(identifier: Any) -> Callable:

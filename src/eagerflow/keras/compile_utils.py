@@ -105,7 +105,7 @@ class LossesContainer:
                                  "target data (y) was given for it.")
             value = loss(target, prediction, sample_weight=weight)
             if batch is None:
-                batch = tf.shape(prediction)[0]
+                batch = _batch_size(prediction)
             if self._trackers:
                 self._trackers[index].update_state(value, sample_weight=batch)
             weighted = value * self._weights[index] if self._weights[index] != 1.0 else value
@@ -121,6 +121,17 @@ class LossesContainer:
     def reset_state(self) -> None:
         for metric in self.metrics:
             metric.reset_state()
+
+
+def _batch_size(prediction):
+    """The batch size weighting the loss trackers: a Python int when the trace knows it (no
+    shape ops in the compiled step), else `tf.shape(prediction)[0]`."""
+    import eagerflow as tf
+
+    shape = getattr(prediction, "shape", None)
+    if shape is not None and shape.rank and shape[0] is not None:
+        return int(shape[0])
+    return tf.shape(prediction)[0]
 
 
 def _as_loss(losses_module, spec):

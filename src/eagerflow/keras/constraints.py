@@ -10,7 +10,11 @@ from typing import Any
 
 import eagerflow as tf
 from eagerflow.keras import backend
-from eagerflow.keras.initializers import deserialize_object, serialize_object
+from eagerflow.keras.serialization_helpers import (
+    deserialize_object,
+    get_object,
+    serialize_object,
+)
 
 __all__ = ["Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "RadialConstraint",
            "max_norm", "non_neg", "unit_norm", "min_max_norm", "radial_constraint", "get",
@@ -174,12 +178,4 @@ def deserialize(config: dict | str, custom_objects: dict | None = None,
 def get(identifier: Any) -> Constraint | None:
     """The constraint for a layer argument: None -> None, a name or dict -> a new instance,
     a callable -> itself."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Constraint):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint function identifier: {identifier!r}")
+    return get_object(identifier, deserialize, "constraint function", base=Constraint)

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from eagerflow.core import nest
+from eagerflow.core.tensor import wrap
 from eagerflow.keras.utils.data_utils import unpack_x_y_sample_weight
 
 __all__ = ["DataHandler", "unpack_x_y_sample_weight", "train_validation_split"]
@@ -52,8 +53,27 @@ def _num_samples(structure) -> int:
     return sizes.pop()
 
 
-def _take(structure, indices):
+def _take(structure, indices, as_tensors: bool = False):
+    """The rows `indices` (a slice or an index array) of every array in `structure`; as
+    EagerTensors around the taken arrays (no further copy) when `as_tensors`."""
+    if type(structure) is np.ndarray:  # the common case, without walking a structure
+        part = structure[indices]
+        return wrap(part) if as_tensors else part
+    if as_tensors:
+        return nest.map_structure(lambda a: None if a is None else wrap(a[indices]), structure)
     return nest.map_structure(lambda a: None if a is None else a[indices], structure)
+
+
+def _leaf_tensor(value):
+    return wrap(value) if type(value) is np.ndarray else value
+
+
+def _as_tensors(batch):
+    """A dataset's or generator's batch with its NumPy arrays wrapped as EagerTensors (no
+    copy: the compiled step never writes its inputs)."""
+    if type(batch) is tuple and all(type(part) is np.ndarray for part in batch):
+        return tuple([wrap(part) for part in batch])
+    return nest.map_structure(_leaf_tensor, batch)
 
 
 def train_validation_split(arrays, validation_split: float):
@@ -79,13 +99,16 @@ class DataHandler:
     """Epochs and steps over one input: yields, per epoch, an iterator of batches.
 
     `steps_per_epoch` set with a dataset or generator: one iterator is kept across epochs
-    and training stops (with Keras's warning) if it runs out.
+    and training stops (with Keras's warning) if it runs out. `as_tensors=True` yields the
+    batches' arrays as EagerTensors wrapped without a copy (what fit/evaluate/predict feed
+    their compiled step; a NumPy argument would be copied by the call).
     """
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=None, steps_per_epoch=None,
                  initial_epoch: int = 0, epochs: int = 1, shuffle=False, class_weight=None,
-                 model=None) -> None:
+                 model=None, as_tensors: bool = False) -> None:
         self.initial_epoch = initial_epoch
+        self._as_tensors = as_tensors
         self.epochs = epochs
         self._steps_per_epoch = steps_per_epoch
         self._shuffle = shuffle
@@ -146,8 +169,10 @@ class DataHandler:
         if steps is not None:
             if self._persistent is None:
                 self._persistent = _iterate(source, self._kind)
-            return self._limit(self._persistent, steps, persistent=True)
-        return _iterate(source, self._kind)
+            batches = self._limit(self._persistent, steps, persistent=True)
+        else:
+            batches = _iterate(source, self._kind)
+        return map(_as_tensors, batches) if self._as_tensors else batches
 
     def _limit(self, iterator, steps, persistent: bool):
         if steps is None:
@@ -170,7 +195,7 @@ class DataHandler:
             yield batch
 
     def _array_batches(self):
-        count, size = self._count, self._batch_size
+        count, size, tensors = self._count, self._batch_size, self._as_tensors
         if self._shuffle == "batch":
             order = _batch_shuffled(count, size)
         elif self._shuffle:
@@ -182,15 +207,15 @@ class DataHandler:
                 index = slice(start, start + size)
             else:
                 index = order[start:start + size]
-            x = _take(self._x, index)
+            x = _take(self._x, index, tensors)
             if self._y is None:
                 yield (x,)
                 continue
-            y = _take(self._y, index)
+            y = _take(self._y, index, tensors)
             if self._sample_weight is None:
                 yield (x, y)
             else:
-                yield (x, y, _take(self._sample_weight, index))
+                yield (x, y, _take(self._sample_weight, index, tensors))
 
 
 def _batch_shuffled(count: int, size: int) -> np.ndarray:

@@ -2,8 +2,8 @@
 
 tf_keras 2.x semantics: an initializer instance always returns the same values for the same
 shape (a seeded one from its seed, an unseeded one from a seed drawn on first use), so two
-layers built from one instance start equal. This module also holds the small
-serialize/deserialize helpers shared by the keras object modules (losses, metrics, ...).
+layers built from one instance start equal. The (de)serialization helpers the keras object
+modules share live in serialization_helpers.py (re-exported here for older imports).
 """
 
 from __future__ import annotations
@@ -14,6 +14,12 @@ from typing import Any
 
 import eagerflow as tf
 from eagerflow.graph.builder import init_scope
+from eagerflow.keras.serialization_helpers import (  # noqa: F401  (re-exported: metrics)
+    deserialize_object,
+    get_object,
+    registered_object,
+    serialize_object,
+)
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomUniform", "RandomNormal",
            "TruncatedNormal", "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform",
@@ -26,85 +32,6 @@ __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomUniform", "RandomN
 _MAXINT32 = 2 ** 31 - 1
 # stddev of a unit normal truncated to [-2, 2]: dividing by it restores the wanted variance.
 _TRUNCATED_NORMAL_STDDEV = 0.87962566103423978
-
-
-# --- shared (de)serialization helpers ------------------------------------------------------
-def registered_object(name: str) -> Any:
-    """The custom object registered under `name` with keras.saving, or None."""
-    try:
-        from eagerflow.keras import saving
-    except ImportError:
-        return None
-    lookup = getattr(saving, "get_registered_object", None)
-    return lookup(name) if lookup is not None else None
-
-
-def serialize_object(obj: Any, module: str) -> dict:
-    """The Keras serialized form `{"module", "class_name", "config", "registered_name"}` of
-    an object with `get_config()`; built-ins carry `module` and no registered name."""
-    cls = type(obj)
-    builtin = cls.__module__.startswith("eagerflow.keras.")
-    if not builtin:
-        try:
-            from eagerflow.keras.saving import serialize_keras_object
-        except ImportError:
-            serialize_keras_object = None
-        if serialize_keras_object is not None:
-            return serialize_keras_object(obj)
-    return {"module": module if builtin else cls.__module__, "class_name": cls.__name__,
-            "config": obj.get_config(), "registered_name": None if builtin else cls.__name__}
-
-
-def _unknown(kind: str, name: str) -> ValueError:
-    return ValueError(
-        f"Unknown {kind}: '{name}'. Please ensure you are using a "
-        "`keras.utils.custom_object_scope` and that this object is included in the scope. See "
-        "https://www.tensorflow.org/guide/keras/save_and_serialize"
-        "#registering_the_custom_object for details.")
-
-
-def _find(name: str, module_objects: dict, custom_objects: dict | None) -> Any:
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    registered = registered_object(name)
-    if registered is not None:
-        return registered
-    return module_objects.get(name)
-
-
-def deserialize_object(identifier: str | dict, module_objects: dict,
-                       custom_objects: dict | None, kind: str) -> Any:
-    """Rebuild an object from a name or a serialized dict (Keras 2 `{class_name, config}` or
-    Keras 3 with `module`/`registered_name`); custom objects win over built-ins.
-
-    A class found by name is instantiated (with its config if given); a function is returned.
-    """
-    if isinstance(identifier, str):
-        found = _find(identifier, module_objects, custom_objects)
-        if found is None:
-            raise _unknown(kind, identifier)
-        return found() if isinstance(found, type) else found
-    if not isinstance(identifier, dict) or "class_name" not in identifier:
-        raise ValueError(f"Could not interpret serialized {kind}: {identifier!r}. Expected a "
-                         "name or a dict with 'class_name' and 'config'.")
-    class_name = identifier["class_name"]
-    config = identifier.get("config", {})
-    if class_name == "function" or class_name == "__function__":
-        # Keras 3 writes plain functions as {"class_name": "function", "config": "<name>"}.
-        return deserialize_object(config, module_objects, custom_objects, kind)
-    found = None
-    registered_name = identifier.get("registered_name")
-    if registered_name:
-        found = _find(registered_name, {}, custom_objects)
-    if found is None:
-        found = _find(class_name, module_objects, custom_objects)
-    if found is None:
-        raise _unknown(kind, class_name)
-    if isinstance(found, type):
-        if hasattr(found, "from_config"):
-            return found.from_config(dict(config or {}))
-        return found(**(config or {}))
-    return found
 
 
 # --- initializers ------------------------------------------------------------------------
@@ -489,13 +416,6 @@ def deserialize(config: dict | str, custom_objects: dict | None = None,
 def get(identifier: Any) -> Initializer | None:
     """The initializer for a layer argument: None -> None, a name or dict -> a new instance,
     a class -> an instance of it, a callable -> itself."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}. Pass a name "
-                     "such as 'glorot_uniform', a serialized dict, or a callable.")
+    return get_object(identifier, deserialize, "initializer",
+                      hint=". Pass a name such as 'glorot_uniform', a serialized dict, or a "
+                           "callable.")

@@ -52,50 +52,132 @@ class KerasTensor:
                         "input/output, to a function that needs a value (for example a NumPy "
                         "call). Wrap the computation in a layer (a Lambda layer or a subclass).")
 
-    # Operators on symbolic tensors build hidden layers, as tf.keras does (TFOpLambda).
-    def _operator(self, function, *others):
-        from eagerflow.keras.layers.core import OperatorLayer
+    def __tf_tensor__(self, dtype=None, name=None):
+        """convert_to_tensor's hook: inside a public tf.* op the KerasTensor passes through
+        (the op then becomes a TFOpLambda layer); anywhere else it has no value to give."""
+        from eagerflow.keras import tf_op_dispatch
 
-        return OperatorLayer(function)([self, *others])
+        if not tf_op_dispatch.public_op_running():
+            self.__array__()  # raises the TypeError that explains what to do
+        wanted = dtypes_module.as_dtype(dtype) if dtype is not None else self.dtype
+        if wanted != self.dtype:
+            raise ValueError(f"Tensor conversion requested dtype {wanted.name} for KerasTensor "
+                             f"with dtype {self.dtype.name}: {self!r}")
+        return self
+
+    # Operators on symbolic tensors build hidden TFOpLambda layers named by the TF op they
+    # apply, as tf.keras does, so that models using them can be saved and loaded.
+    def _op(self, path: str, *args, **kwargs):
+        import sys
+
+        from eagerflow.keras import tf_op_dispatch
+        from eagerflow.keras.layers.tf_op_layer import TFOpLambda
+
+        # Inside a public tf.* op being recorded as one layer, its steps are that layer.
+        running = tf_op_dispatch.running_op_outputs(sys._getframe(2))
+        if running is not None:
+            return running
+        return TFOpLambda(path)(*args, **kwargs)
+
+    def _shape_tuple(self) -> tuple | None:
+        return tuple(self.shape.as_list()) if self.shape.rank is not None else None
 
     def __add__(self, other):
-        return self._operator(lambda a, b: a + b, other)
+        return self._op("__operators__.add", self, other, name=None)
 
     def __radd__(self, other):
-        return self._operator(lambda a, b: b + a, other)
+        # tf.__operators__.add needs a tensor first when the file is read by tf_keras; a
+        # constant array on the left is written as tf.math.add, which converts it.
+        path = "__operators__.add" if isinstance(other, (int, float)) else "math.add"
+        return self._op(path, other, self, name=None)
 
     def __sub__(self, other):
-        return self._operator(lambda a, b: a - b, other)
+        return self._op("math.subtract", self, other, name=None)
 
     def __rsub__(self, other):
-        return self._operator(lambda a, b: b - a, other)
+        return self._op("math.subtract", other, self, name=None)
 
     def __mul__(self, other):
-        return self._operator(lambda a, b: a * b, other)
+        return self._op("math.multiply", self, other, name=None)
 
     def __rmul__(self, other):
-        return self._operator(lambda a, b: b * a, other)
+        return self._op("math.multiply", other, self, name=None)
 
     def __truediv__(self, other):
-        return self._operator(lambda a, b: a / b, other)
+        return self._op("math.truediv", self, other, name=None)
 
     def __rtruediv__(self, other):
-        return self._operator(lambda a, b: b / a, other)
+        return self._op("math.truediv", other, self, name=None)
 
-    def __matmul__(self, other):
-        return self._operator(lambda a, b: a @ b, other)
+    def __floordiv__(self, other):
+        return self._op("math.floordiv", self, other, name=None)
+
+    def __rfloordiv__(self, other):
+        return self._op("math.floordiv", other, self, name=None)
+
+    def __mod__(self, other):
+        return self._op("math.floormod", self, other, name=None)
+
+    def __rmod__(self, other):
+        return self._op("math.floormod", other, self, name=None)
 
     def __pow__(self, other):
-        return self._operator(lambda a, b: a ** b, other)
+        return self._op("math.pow", self, other, name=None)
+
+    def __rpow__(self, other):
+        return self._op("math.pow", other, self, name=None)
+
+    def __matmul__(self, other):
+        return self._op("linalg.matmul", self, other, name=None)
+
+    def __rmatmul__(self, other):
+        return self._op("linalg.matmul", other, self, name=None)
+
+    def __lt__(self, other):
+        return self._op("math.less", self, other, name=None)
+
+    def __le__(self, other):
+        return self._op("math.less_equal", self, other, name=None)
+
+    def __gt__(self, other):
+        return self._op("math.greater", self, other, name=None)
+
+    def __ge__(self, other):
+        return self._op("math.greater_equal", self, other, name=None)
+
+    def __and__(self, other):
+        return self._op("math.logical_and", self, other, name=None)
+
+    def __rand__(self, other):
+        return self._op("math.logical_and", other, self, name=None)
+
+    def __or__(self, other):
+        return self._op("math.logical_or", self, other, name=None)
+
+    def __ror__(self, other):
+        return self._op("math.logical_or", other, self, name=None)
+
+    def __xor__(self, other):
+        return self._op("math.logical_xor", self, other, name=None)
+
+    def __rxor__(self, other):
+        return self._op("math.logical_xor", other, self, name=None)
+
+    def __invert__(self):
+        return self._op("math.logical_not", self, name=None)
 
     def __neg__(self):
-        return self._operator(lambda a: -a)
+        return self._op("math.negative", self, name=None)
 
     def __abs__(self):
-        return self._operator(abs)
+        return self._op("math.abs", self, name=None)
 
     def __getitem__(self, key):
-        return self._operator(lambda a: a[key])
+        from eagerflow.keras.layers.tf_op_layer import SlicingOpLambda, encode_slice_spec
+
+        return SlicingOpLambda()(self, slice_spec=encode_slice_spec(key))
+
+    __hash__ = object.__hash__  # comparisons build layers; identity stays the hash
 
 
 class Node:
@@ -134,3 +216,12 @@ class Node:
 def keras_tensors_in(structure) -> list:
     """The KerasTensors inside a nested structure of call arguments, in order."""
     return [value for value in nest.flatten(structure) if isinstance(value, KerasTensor)]
+
+
+def _install_op_dispatch() -> None:
+    from eagerflow.keras import tf_op_dispatch
+
+    tf_op_dispatch.install(KerasTensor)
+
+
+_install_op_dispatch()

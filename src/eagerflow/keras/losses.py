@@ -12,7 +12,12 @@ from typing import Any
 
 import eagerflow as tf
 from eagerflow.keras import backend
-from eagerflow.keras.initializers import deserialize_object, serialize_object
+from eagerflow.keras.serialization_helpers import (
+    deserialize_object,
+    get_object,
+    serialize_object_or_function,
+    snake_case,
+)
 
 __all__ = ["Reduction", "Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError",
            "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "BinaryCrossentropy",
@@ -188,14 +193,7 @@ class Loss:
         return f"<{type(self).__name__} name={self.name!r} reduction={self.reduction!r}>"
 
 
-def _snake_case(name: str) -> str:
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i and (not name[i - 1].isupper() or
-                                   (i + 1 < len(name) and name[i + 1].islower())):
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
+_snake_case = snake_case  # the name metrics/base_metric.py imports
 
 
 def _check_broadcastable(y_true, y_pred, name: str) -> None:
@@ -696,14 +694,7 @@ _OBJECTS: dict[str, Any] = (
 def serialize(loss: Loss | Callable) -> dict | str:
     """A Loss object as `{"module": "keras.losses", ...}`; a built-in function as the
     `{"class_name": "function", "config": name}` dict tf_keras writes."""
-    if isinstance(loss, Loss):
-        return serialize_object(loss, module="keras.losses")
-    name = getattr(loss, "__name__", None)
-    if name is None:
-        raise ValueError(f"Cannot serialize loss {loss!r}: it is neither a Loss nor a named "
-                         "function.")
-    return {"module": "builtins", "class_name": "function", "config": name,
-            "registered_name": "function"}
+    return serialize_object_or_function(loss, Loss, "keras.losses", "loss")
 
 
 def deserialize(name: str | dict, custom_objects: dict | None = None,
@@ -715,12 +706,4 @@ def deserialize(name: str | dict, custom_objects: dict | None = None,
 def get(identifier: Any) -> Loss | Callable | None:
     """The loss for `compile(loss=...)`: None -> None, a name or dict -> the function or
     object, a Loss class -> an instance, a callable -> itself."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Loss):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret loss function identifier: {identifier!r}")
+    return get_object(identifier, deserialize, "loss function", base=Loss)

@@ -10,7 +10,11 @@ import math
 from typing import Any
 
 import eagerflow as tf
-from eagerflow.keras.initializers import deserialize_object, serialize_object
+from eagerflow.keras.serialization_helpers import (
+    deserialize_object,
+    get_object,
+    serialize_object,
+)
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2",
            "orthogonal_regularizer", "get", "serialize", "deserialize"]
@@ -159,12 +163,4 @@ def deserialize(config: dict | str, custom_objects: dict | None = None,
 def get(identifier: Any) -> Regularizer | None:
     """The regularizer for a layer argument: None -> None, a name or dict -> a new instance,
     a callable -> itself."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
+    return get_object(identifier, deserialize, "regularizer", base=Regularizer)

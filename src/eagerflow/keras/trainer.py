@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from eagerflow.core import nest
+from eagerflow.core.tensor import EagerTensor
 from eagerflow.keras.data_adapter import (
     DataHandler,
     train_validation_split,
@@ -219,7 +220,7 @@ class Trainer:
         handler = DataHandler(x, y, sample_weight, batch_size=batch_size,
                               steps_per_epoch=steps_per_epoch, initial_epoch=initial_epoch,
                               epochs=epochs, shuffle=shuffle, class_weight=class_weight,
-                              model=self)
+                              model=self, as_tensors=True)
         callback_list = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=handler.inferred_steps)
@@ -275,7 +276,7 @@ class Trainer:
         self._assert_compiled()
         verbose = _resolve_verbose(verbose)
         handler = DataHandler(x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps,
-                              shuffle=False, model=self)
+                              shuffle=False, model=self, as_tensors=True)
         if isinstance(callbacks, CallbackList):
             callback_list = callbacks
         else:
@@ -305,7 +306,7 @@ class Trainer:
 
         verbose = _resolve_verbose(verbose)
         handler = DataHandler(x, batch_size=batch_size, steps_per_epoch=steps, shuffle=False,
-                              model=self)
+                              model=self, as_tensors=True)
         callback_list = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_history=False, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=1, steps=handler.inferred_steps)
@@ -315,7 +316,7 @@ class Trainer:
         for _, batches in handler.enumerate_epochs():
             for step, batch in enumerate(batches):
                 callback_list.on_predict_batch_begin(step)
-                result = nest.map_structure(_numpy, predict_function(batch))
+                result = _batch_outputs(predict_function(batch))
                 outputs.append(result)
                 callback_list.on_predict_batch_end(step, {"outputs": result})
         if not outputs:
@@ -324,6 +325,8 @@ class Trainer:
                              "`tf.config.run_functions_eagerly(True)` for more information "
                              "of where went wrong, or file a issue/bug to `tf.keras`.")
         callback_list.on_predict_end()
+        if all(type(part) is np.ndarray for part in outputs):  # one output: no structure walk
+            return np.concatenate(outputs, axis=0)
         return nest.map_structure(lambda *parts: np.concatenate(parts, axis=0), *outputs)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
@@ -404,8 +407,22 @@ def _numpy(value):
     return value.numpy() if hasattr(value, "numpy") else np.asarray(value)
 
 
+def _batch_outputs(result):
+    """One predict batch's outputs as NumPy arrays (copies: callbacks may keep them)."""
+    if type(result) is EagerTensor:
+        return result.numpy()
+    return nest.map_structure(_numpy, result)
+
+
 def _to_python(results) -> dict:
-    return {name: float(np.asarray(_numpy(value))) for name, value in results.items()}
+    """The step's results as Python floats (what callbacks and History see)."""
+    logs = {}
+    for name, value in results.items():
+        if type(value) is EagerTensor:
+            logs[name] = float(value._value)
+        else:
+            logs[name] = float(np.asarray(_numpy(value)))
+    return logs
 
 
 def _format_logs(logs: dict, return_dict: bool):

@@ -2,9 +2,10 @@
 
 Eagerly they are plain Python. While tracing, branches and loop bodies are
 traced into sub-graphs held by one node; code generation turns the node into
-a Python `if` or `while` calling the compiled sub-graphs. Gradients replay the
-sub-graphs under a tape (recomputing the forward values), written with these
-same ops, so they work eagerly, compiled and to higher order.
+a Python `if` or `while` calling the compiled sub-graphs. A loop a tape records
+saves what its gradient needs as it runs (ops/while_gradient.py); other gradients
+replay the sub-graphs under a tape (recomputing the forward values), written with
+these same ops, so they work eagerly, compiled and to higher order.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from eagerflow.core.tensor import Tensor, convert_to_tensor
 from eagerflow.graph.builder import GraphBuilder, tracing
 from eagerflow.graph.interpreter import replay, run_arrays
 from eagerflow.graph.ir import CONSTANT, PLACEHOLDER, Graph, SymbolicTensor
+from eagerflow.ops.while_gradient import bind_saving_while, gradient_wanted, replay_saving_while
 
 __all__ = ["cond", "case", "switch_case", "while_loop", "TensorArray", "control_dependencies",
            "no_op", "group"]
@@ -330,7 +332,8 @@ def _while_rule(*inputs, out_specs, **attrs):
     return tuple(out_specs)
 
 
-def _while_impl(*inputs, cond_graph, body_graph, n_vars, n_cond, maximum_iterations, out_specs):
+def _while_impl(*inputs, cond_graph, body_graph, n_vars, n_cond, maximum_iterations, out_specs,
+                plan=None):
     state_values = list(inputs[:n_vars])
     cond_captures = list(inputs[n_vars:n_vars + n_cond])
     body_captures = list(inputs[n_vars + n_cond:])
@@ -369,6 +372,8 @@ def _while_emit(node, args, outs, emitter):
 
 def _while_replay(node, args):
     attrs = node.attrs
+    if attrs.get("plan") is not None:
+        return replay_saving_while(node, args)
     n_vars, n_cond = attrs["n_vars"], attrs["n_cond"]
     args = [_resolve_resource(a) for a in args]
     cond_captures = args[n_vars:n_vars + n_cond]
@@ -381,18 +386,30 @@ def _while_replay(node, args):
 
 
 def _while_grad(g, outs, *inputs, cond_graph, body_graph, n_vars, n_cond, maximum_iterations,
-                out_specs):
-    """Reverse mode through a loop: run it again saving the state entering each iteration
-    (every loop variable, so counters and flags replay exactly), then sweep back from the
-    last iteration to the first with the body's vector-Jacobian product."""
+                out_specs, plan=None, needed=None):
+    """Reverse mode through a loop. A loop traced under a tape saved its iterations' residuals
+    (`plan`, see ops/while_gradient.py): one backward sweep reads them. Otherwise (and to
+    differentiate such a sweep again) run the loop again saving the state entering each
+    iteration (every loop variable, so counters and flags replay exactly), then sweep back
+    from the last iteration to the first with the body's vector-Jacobian product (which
+    replays the body). Only the captures in `needed` get gradients."""
     from eagerflow.ops.array import constant
     from eagerflow.ops.math import greater
+
+    if plan is not None:
+        from eagerflow.ops.while_gradient import saving_while_grad
+
+        return saving_while_grad(g, outs, inputs, cond_graph=cond_graph, body_graph=body_graph,
+                                 n_vars=n_vars, n_cond=n_cond,
+                                 maximum_iterations=maximum_iterations, out_specs=out_specs,
+                                 plan=plan, needed=needed)
 
     loop_vars = list(inputs[:n_vars])
     cond_captures = list(inputs[n_vars:n_vars + n_cond])
     body_captures = list(inputs[n_vars + n_cond:])
     float_vars = [i for i, v in enumerate(loop_vars) if _differentiable(v)]
-    float_captures = [i for i, c in enumerate(body_captures) if _differentiable(c)]
+    float_captures = [i for i, c in enumerate(body_captures) if _differentiable(c)
+                      and (needed is None or needed[n_vars + n_cond + i])]
     if not float_vars:
         return (None,) * len(inputs)
     saved = [TensorArray(v.dtype, size=0, dynamic_size=True, infer_shape=False)
@@ -406,7 +423,7 @@ def _while_grad(g, outs, *inputs, cond_graph, body_graph, n_vars, n_cond, maximu
         values = list(rest[:n_vars])
         arrays = [ta.write(count, v) for ta, v in zip(rest[n_vars:], values)]
         new = replay(body_graph, [_resolve_resource(v) for v in values + body_captures])
-        return (count + 1, *new, *arrays)
+        return (count + 1, *new[:n_vars], *arrays)
 
     result = while_loop(forward_cond, forward_body, (constant(0), *loop_vars, *saved),
                         maximum_iterations=maximum_iterations)
@@ -485,14 +502,13 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         result = _eager_while(cond, body, structure, single, maximum_iterations)
     else:
         result = _traced_while(cond, body, structure, single, shape_invariants,
-                               maximum_iterations)
+                               maximum_iterations, back_prop)
     if not back_prop:  # TF's (deprecated) switch: no gradient flows through the loop
         from eagerflow.ops.array import stop_gradient
 
         result = nest.map_structure(
             lambda v: stop_gradient(v) if isinstance(v, Tensor) else v, result)
     return result
-
 
 
 def _counted_while(cond, body, structure, single, shape_invariants, limit, back_prop):
@@ -540,7 +556,8 @@ def _eager_while(cond, body, structure, single, maximum_iterations):
     return values[0] if single else values
 
 
-def _traced_while(cond, body, structure, single, shape_invariants, maximum_iterations):
+def _traced_while(cond, body, structure, single, shape_invariants, maximum_iterations,
+                  back_prop: bool = True):
     flat = nest.flatten(structure)
     # The loop's inputs are the values as the caller holds them (captured into this graph when
     # the node is built), so tapes watching them record the loop.
@@ -602,9 +619,14 @@ def _traced_while(cond, body, structure, single, shape_invariants, maximum_itera
               + [outer for outer, _ in body_builder.captured])
     stateful = any(_graph_is_stateful(cond_graph)) or any(_graph_is_stateful(body_graph))
     prim = stateful_while_p if stateful else while_p
-    outputs = prim.bind(*inputs, cond_graph=cond_graph, body_graph=body_graph,
-                        n_vars=len(values), n_cond=len(cond_builder.captured),
-                        maximum_iterations=maximum_iterations, out_specs=tuple(specs))
+    outputs = None
+    if back_prop and gradient_wanted(inputs):  # a tape records the loop: save for its gradient
+        outputs = bind_saving_while(prim, inputs, cond_graph, body_graph, len(values),
+                                    len(cond_builder.captured), maximum_iterations, specs)
+    if outputs is None:
+        outputs = prim.bind(*inputs, cond_graph=cond_graph, body_graph=body_graph,
+                            n_vars=len(values), n_cond=len(cond_builder.captured),
+                            maximum_iterations=maximum_iterations, out_specs=tuple(specs))
     leaves = [original._with_handle(v) if isinstance(original, TensorArray) else v
               for original, v in zip(flat, outputs)]
     result = nest.pack_sequence_as(structure, leaves)

@@ -245,19 +245,20 @@ def _softmax_rule(x: Spec, axis) -> Spec:
     return x
 
 
+# np.maximum.reduce / np.add.reduce are what np.max / np.sum run, minus their Python dispatch.
 def _softmax_impl(x, axis):
     if x.size == 0:
         return x.copy()
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    e /= np.sum(e, axis=axis, keepdims=True)
+    e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))
+    e /= np.add.reduce(e, axis=axis, keepdims=True)
     return e
 
 
 def _log_softmax_impl(x, axis):
     if x.size == 0:
         return x.copy()
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    shifted = x - np.maximum.reduce(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
 
 
 def _softmax_vjp(g, y, axis):
@@ -365,11 +366,20 @@ def _sparse_rule(logits: Spec, labels: Spec) -> Spec:
     return Spec(None if logits.shape is None else logits.shape[:-1], logits.dtype)
 
 
+_UNSIGNED = {1: np.dtype(np.uint8), 2: np.dtype(np.uint16), 4: np.dtype(np.uint32),
+             8: np.dtype(np.uint64)}
+
+
 def _sparse_labels(logits, labels):
     _sparse_check(labels.shape, logits.shape)
     classes = logits.shape[-1]
-    bad = (labels < 0) | (labels >= classes)
-    if bad.any():
+    if labels.size == 0:
+        return labels
+    # One reduction finds labels out of [0, classes): seen as unsigned, negatives are huge.
+    unsigned = labels if labels.dtype.kind == "u" else labels.view(
+        _UNSIGNED[labels.dtype.itemsize])
+    if unsigned.max() >= classes:
+        bad = (labels < 0) | (labels >= classes)
         value = labels[bad].reshape(-1)[0]
         raise InvalidArgumentError(
             None, None, f"Received a label value of {value} which is outside the valid range "
@@ -380,6 +390,12 @@ def _sparse_labels(logits, labels):
 
 def _sparse_impl(logits, labels):
     labels = _sparse_labels(logits, labels)
+    if logits.ndim == 2 and logits.size:
+        # The common (batch, classes) case without building log_softmax: logsumexp minus
+        # the label's shifted logit (bit for bit -(log_softmax[label])).
+        shifted = logits - np.maximum.reduce(logits, axis=-1, keepdims=True)
+        log_sum = np.log(np.add.reduce(np.exp(shifted), axis=-1))
+        return log_sum - shifted[np.arange(len(labels)), labels]
     logp = _log_softmax_impl(logits, -1)
     return -np.take_along_axis(logp, labels[..., None].astype(np.intp), axis=-1)[..., 0]
 
@@ -387,6 +403,9 @@ def _sparse_impl(logits, labels):
 def _sparse_backprop_impl(logits, labels):
     labels = _sparse_labels(logits, labels)
     out = _softmax_impl(logits, -1)
+    if out.ndim == 2:
+        out[np.arange(len(labels)), labels] -= 1
+        return out
     np.put_along_axis(out, labels[..., None].astype(np.intp),
                       np.take_along_axis(out, labels[..., None].astype(np.intp), -1) - 1, -1)
     return out
@@ -480,7 +499,9 @@ def _bias_impl(value, bias, data_format):
 
 def _bias_grad_impl(g, data_format):
     axis = _channel_axis(g.ndim, data_format) % g.ndim
-    return np.sum(g, axis=tuple(i for i in range(g.ndim) if i != axis), dtype=g.dtype)
+    if g.ndim == 2 and axis == 1:
+        return np.add.reduce(g, axis=0, dtype=g.dtype)
+    return np.add.reduce(g, axis=tuple(i for i in range(g.ndim) if i != axis), dtype=g.dtype)
 
 
 def _bias_grad_rule(g: Spec, data_format) -> Spec:

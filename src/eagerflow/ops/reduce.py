@@ -138,9 +138,10 @@ def _divide_by_count(t, x, axis):
 
 # --- sum, mean ------------------------------------------------------------------------------
 def _sum_impl(x, axis, keepdims):
+    # np.add.reduce is what np.sum runs, without np.sum's Python-level dispatch.
     if x.dtype in _HALF:
-        return np.sum(x, axis=axis, keepdims=keepdims, dtype=np.float32).astype(x.dtype)
-    return np.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
+        return np.add.reduce(x, axis=axis, keepdims=keepdims, dtype=np.float32).astype(x.dtype)
+    return np.add.reduce(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
 
 
 reduce_sum_p = primitive(
@@ -401,11 +402,14 @@ def _arg_rule(x: Spec, axis, output_type) -> Spec:
 
 
 def _arg_impl(function):
+    method = getattr(np.ndarray, function.__name__)  # np.argmax's work minus its dispatch
+
     def impl(x, axis, output_type):
         if x.ndim and x.shape[axis % x.ndim] == 0:
             raise InvalidArgumentError(None, None, f"Reduction axis {axis} is empty in shape "
                                                    f"{list(x.shape)}")
-        return np.asarray(function(x, axis=axis)).astype(output_type)
+        found = method(x, axis=axis) if type(x) is np.ndarray else function(x, axis=axis)
+        return np.asarray(found).astype(output_type, copy=False)
     return impl
 
 

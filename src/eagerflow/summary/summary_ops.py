@@ -68,6 +68,15 @@ def _emit(writer, tag: str, encode, data, step, condition) -> bool:
     return writer._write_event(event)
 
 
+def _step_or_default(step):
+    """`step`, or the default step of tf.summary.experimental.set_step when it is None."""
+    step = get_step() if step is None else step
+    if step is None:
+        raise ValueError("No step set. Please specify one either through the `step` argument "
+                         "or through tf.summary.experimental.set_step()")
+    return step
+
+
 def _summary_op(name: str, data, step, encode, check=None, scoped: bool = True):
     """Shared body of every summary function: decides if and when `encode` runs.
 
@@ -84,11 +93,7 @@ def _summary_op(name: str, data, step, encode, check=None, scoped: bool = True):
         condition = condition()
     if not tf.is_tensor(condition) and not bool(condition):
         return tf.constant(False)
-    if step is None:
-        step = get_step()
-        if step is None:
-            raise ValueError("No step set. Please specify one either through the `step` "
-                             "argument or through tf.summary.experimental.set_step()")
+    step = _step_or_default(step)
     tag = _scoped(name) if scoped else name
     if tf.executing_eagerly():
         array = _numpy(data)
@@ -150,10 +155,7 @@ def write_raw_pb(tensor, step=None, name=None):
             ok = writer._write_event(event) or ok
         return np.bool_(ok)
 
-    step = get_step() if step is None else step
-    if step is None:
-        raise ValueError("No step set. Please specify one either through the `step` argument "
-                         "or through tf.summary.experimental.set_step()")
+    step = _step_or_default(step)
     if tf.executing_eagerly():
         return tf.constant(bool(emit(_numpy(tensor), _numpy(step))))
     return tf.numpy_function(emit, [tensor, tf.cast(step, tf.int64)], tf.bool)
@@ -168,15 +170,21 @@ def _check_scalar(tag, shape, dtype) -> None:
         raise TypeError(f"tf.summary.scalar {tag!r}: data must be numeric, got {dtype}.")
 
 
-def scalar(name, data, step=None, description=None):
-    """Write a scalar (float32 tensor, plugin "scalars"), as TF 2 does."""
-    metadata = proto.encode_metadata("scalars", description=description or "")
+def _data_summary(name, data, step, description, plugin: str, check, dtype):
+    """A summary whose value is the data itself, checked by `check(tag, shape, dtype)` (when
+    traced and again when it runs) and stored as a tensor of `dtype`."""
+    metadata = proto.encode_metadata(plugin, description=description or "")
 
     def encode(tag, array):
-        _check_scalar(tag, np.shape(array), np.asarray(array).dtype)
-        return [proto.encode_summary_value(tag, np.asarray(array, dtype=np.float32), metadata)]
+        check(tag, np.shape(array), np.asarray(array).dtype)
+        return [proto.encode_summary_value(tag, np.asarray(array, dtype=dtype), metadata)]
 
-    return _summary_op(name, data, step, encode, _check_scalar)
+    return _summary_op(name, data, step, encode, check)
+
+
+def scalar(name, data, step=None, description=None):
+    """Write a scalar (float32 tensor, plugin "scalars"), as TF 2 does."""
+    return _data_summary(name, data, step, description, "scalars", _check_scalar, np.float32)
 
 
 # -- histogram -----------------------------------------------------------------------------
@@ -230,13 +238,7 @@ def _check_text(tag, shape, dtype) -> None:
 
 def text(name, data, step=None, description=None):
     """Write a string tensor of any shape (plugin "text"; Markdown in TensorBoard)."""
-    metadata = proto.encode_metadata("text", description=description or "")
-
-    def encode(tag, array):
-        _check_text(tag, np.shape(array), np.asarray(array).dtype)
-        return [proto.encode_summary_value(tag, np.asarray(array, dtype=object), metadata)]
-
-    return _summary_op(name, data, step, encode, _check_text)
+    return _data_summary(name, data, step, description, "text", _check_text, object)
 
 
 # -- image ---------------------------------------------------------------------------------

@@ -9,13 +9,13 @@ CRC32C) and raises `tf.errors.DataLossError` on anything malformed.
 from __future__ import annotations
 
 import os
-import secrets
 import struct
 
 import google_crc32c
 import numpy as np
 
 from eagerflow.core import dtypes as _dtypes
+from eagerflow.core import files
 from eagerflow.core.errors import DataLossError, NotFoundError, UnimplementedError
 from eagerflow.data.tfrecord import masked_crc32c, unmask_crc32c
 from eagerflow.train.protos import (
@@ -53,45 +53,13 @@ def _mask(crc: int) -> int:
     return (((crc >> 15) | (crc << 17)) + _MASK_DELTA) & 0xFFFFFFFF
 
 
-class AtomicFile:
-    """A file written under a temporary name and moved into place by `commit()` (after flush
-    and fsync), so readers see the old file or the complete new one, never a partial one."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.temp = f"{path}.tempstate{secrets.token_hex(8)}"
-        self._file = open(self.temp, "wb")  # noqa: SIM115 - closed by commit/abort
-
-    def write(self, data: bytes) -> None:
-        self._file.write(data)
-
-    def commit(self) -> None:
-        try:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
-            os.replace(self.temp, self.path)
-        except BaseException:
-            self.abort()
-            raise
-
-    def abort(self) -> None:
-        """Close and delete the temporary file (the target is untouched)."""
-        self._file.close()
-        if os.path.exists(self.temp):
-            os.remove(self.temp)
+# The shared atomic writer (temporary file beside the target, fsync, rename; normal permissions).
+AtomicFile = files.AtomicFile
 
 
 def atomic_write(path: str, chunks) -> None:
     """Write `chunks` (bytes) to `path` through a temp file, fsync and rename."""
-    file = AtomicFile(path)
-    try:
-        for chunk in chunks:
-            file.write(chunk)
-    except BaseException:
-        file.abort()
-        raise
-    file.commit()
+    files.write_bytes_atomically(path, chunks)
 
 
 def _string_payload(array: np.ndarray) -> tuple[bytes, int]:

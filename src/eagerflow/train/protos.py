@@ -70,6 +70,21 @@ def _text(value, what: str) -> str:
         raise DecodeError(f"Field {what} is not valid UTF-8.") from None
 
 
+def _decode_fields(target, data, proto: str, ints: dict[int, tuple[str, int]],
+                   other=None):
+    """Decode the message `data` into `target`: each field number in `ints` is a varint
+    stored as the signed (bits = 32 or 64) attribute it names; `other(number, wire, value)`
+    takes the remaining fields (unknown ones are skipped). Returns `target`."""
+    for number, wire, value in fields(data):
+        if number in ints:
+            attribute, bits = ints[number]
+            _expect(wire, _VARINT, f"{proto}.{attribute}")
+            setattr(target, attribute, _signed(value, bits))
+        elif other is not None:
+            other(number, wire, value)
+    return target
+
+
 def _packed_or_single_int32(wire: int, value) -> list[int]:
     if wire == _VARINT:
         return [_signed(value, 32)]
@@ -97,16 +112,12 @@ class VersionDef:
     @classmethod
     def decode(cls, data) -> VersionDef:
         version = cls()
-        for number, wire, value in fields(data):
-            if number == 1:
-                _expect(wire, _VARINT, "VersionDef.producer")
-                version.producer = _signed(value, 32)
-            elif number == 2:
-                _expect(wire, _VARINT, "VersionDef.min_consumer")
-                version.min_consumer = _signed(value, 32)
-            elif number == 3:
+
+        def other(number, wire, value):
+            if number == 3:
                 version.bad_consumers.extend(_packed_or_single_int32(wire, value))
-        return version
+        return _decode_fields(version, data, "VersionDef",
+                              {1: ("producer", 32), 2: ("min_consumer", 32)}, other)
 
 
 @dataclasses.dataclass
@@ -124,17 +135,13 @@ class BundleHeader:
     @classmethod
     def decode(cls, data) -> BundleHeader:
         header = cls(num_shards=0, version=VersionDef())
-        for number, wire, value in fields(data):
-            if number == 1:
-                _expect(wire, _VARINT, "BundleHeaderProto.num_shards")
-                header.num_shards = _signed(value, 32)
-            elif number == 2:
-                _expect(wire, _VARINT, "BundleHeaderProto.endianness")
-                header.endianness = _signed(value, 32)
-            elif number == 3:
+
+        def other(number, wire, value):
+            if number == 3:
                 _expect(wire, _LEN, "BundleHeaderProto.version")
                 header.version = VersionDef.decode(value)
-        return header
+        return _decode_fields(header, data, "BundleHeaderProto",
+                              {1: ("num_shards", 32), 2: ("endianness", 32)}, other)
 
 
 def encode_shape(dims) -> bytes:
@@ -182,23 +189,19 @@ class BundleEntry:
     @classmethod
     def decode(cls, data) -> BundleEntry:
         entry = cls()
-        for number, wire, value in fields(data):
-            if number == 1:
-                _expect(wire, _VARINT, "BundleEntryProto.dtype")
-                entry.dtype = _signed(value, 32)
-            elif number == 2:
+
+        def other(number, wire, value):
+            if number == 2:
                 _expect(wire, _LEN, "BundleEntryProto.shape")
                 entry.shape = decode_shape(value)
-            elif number in (3, 4, 5):
-                _expect(wire, _VARINT, f"BundleEntryProto field {number}")
-                signed = _signed(value, 32 if number == 3 else 64)
-                setattr(entry, ("shard_id", "offset", "size")[number - 3], signed)
             elif number == 6:
                 _expect(wire, _I32, "BundleEntryProto.crc32c")
                 entry.crc32c = struct.unpack("<I", bytes(value))[0]
             elif number == 7:
                 entry.num_slices += 1
-        return entry
+        return _decode_fields(entry, data, "BundleEntryProto",
+                              {1: ("dtype", 32), 3: ("shard_id", 32), 4: ("offset", 64),
+                               5: ("size", 64)}, other)
 
 
 # -- TrackableObjectGraph -------------------------------------------------------------------

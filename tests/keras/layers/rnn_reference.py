@@ -7,6 +7,14 @@ import numpy as np
 import pytest
 
 
+def randomize(layer, scale=0.5):
+    """Give every weight of `layer` normal(0, scale) values; returns them (NumPy arrays)."""
+    values = [np.random.randn(*w.shape).astype(w.dtype.as_numpy_dtype) * scale
+              for w in layer.weights]
+    layer.set_weights(values)
+    return values
+
+
 def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 

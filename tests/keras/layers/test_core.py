@@ -101,3 +101,19 @@ def test_operators_on_keras_tensors_make_layers():
     x = RNG.standard_normal((2, 3)).astype(np.float32)
     np.testing.assert_allclose(model(x).numpy(), (x * 2 + 1)[:, :2], rtol=1e-6)
     assert outputs.shape.as_list() == [None, 2]
+
+
+def test_operator_layer_is_a_saveable_tf_op_lambda():
+    from eagerflow.keras.layers.core import OperatorLayer
+
+    layer = OperatorLayer(tf.math.multiply)
+    assert type(layer).__name__ == "TFOpLambda" and layer.name.startswith("tf.math.multiply")
+    config = layer.get_config()
+    assert config["function"] == "math.multiply"
+    clone = OperatorLayer.from_config(config)
+    x = np.array([[1.0, -2.0]], np.float32)
+    np.testing.assert_allclose(clone(x, y=3.0).numpy(), x * 3.0)
+    compiled = tf.function(lambda t: clone(t, y=3.0))
+    np.testing.assert_allclose(compiled(x).numpy(), x * 3.0)
+    with pytest.raises(ValueError, match="pure tf"):
+        OperatorLayer(lambda a, b: a + b)

@@ -9,17 +9,12 @@ import eagerflow as tf
 from eagerflow.keras.layers import recurrent as rnn
 from eagerflow.keras.layers import recurrent_cells as cells
 from eagerflow.keras.layers.layer import Layer
+from tests.keras.finite_differences import numeric_gradient
 from tests.keras.layers import rnn_reference as ref
+from tests.keras.layers.rnn_reference import randomize as _randomize
 from tests.keras.layers.rnn_reference import traced_loop  # noqa: F401
 
 B, T, F, U = 3, 5, 4, 3
-
-
-def _randomize(layer, scale=0.5):
-    values = [np.random.randn(*w.shape).astype(w.dtype.as_numpy_dtype) * scale
-              for w in layer.weights]
-    layer.set_weights(values)
-    return values
 
 
 def _step_for(kind, weights, reset_after=True):
@@ -313,25 +308,15 @@ def _finite_difference_check(layer, x, extra_states=()):
     compiled = tf.function(grads)(x_tensor)
     for a, b in zip(eager, compiled):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-9, atol=1e-12)
-    eps = 1e-6
-    numeric_x = np.zeros_like(x)
-    for index in np.ndindex(*x.shape):
-        up, down = x.copy(), x.copy()
-        up[index] += eps
-        down[index] -= eps
-        numeric_x[index] = (loss_value(up).numpy() - loss_value(down).numpy()) / (2 * eps)
+    numeric_x = numeric_gradient(lambda a: loss_value(a).numpy(), x)
     np.testing.assert_allclose(eager[0].numpy(), numeric_x, rtol=1e-5, atol=1e-7)
     weights = layer.get_weights()
     for w_index, weight in enumerate(weights):
-        numeric = np.zeros_like(weight)
-        for index in np.ndindex(*weight.shape):
-            values = [w.copy() for w in weights]
-            values[w_index][index] += eps
-            layer.set_weights(values)
-            up = loss_value(x).numpy()
-            values[w_index][index] -= 2 * eps
-            layer.set_weights(values)
-            numeric[index] = (up - loss_value(x).numpy()) / (2 * eps)
+        def loss_at(value, w_index=w_index):
+            layer.set_weights(weights[:w_index] + [value] + weights[w_index + 1:])
+            return loss_value(x).numpy()
+
+        numeric = numeric_gradient(loss_at, weight)
         layer.set_weights(weights)
         np.testing.assert_allclose(eager[1 + w_index].numpy(), numeric, rtol=1e-5, atol=1e-7)
 
@@ -543,3 +528,18 @@ def test_subclassed_cell_call_is_respected():
     np.testing.assert_allclose(layer(x).numpy(), 2 * plain(x).numpy(), rtol=1e-6)
     compiled = tf.function(lambda a: layer(a))(tf.constant(x))
     np.testing.assert_allclose(compiled.numpy(), 2 * plain(x).numpy(), rtol=1e-6)
+
+
+def test_layer_arguments_split_between_layer_and_cell():
+    layer = tf.keras.layers.LSTM(3, "relu", unit_forget_bias=False, dropout=0.25,
+                                 return_sequences=True, go_backwards=True, stateful=False,
+                                 activity_regularizer="l2", name="split_lstm")
+    assert layer.name == "split_lstm" and layer.return_sequences and layer.go_backwards
+    assert layer.activity_regularizer is not None
+    assert tf.keras.activations.serialize(layer.cell.activation) == "relu"
+    assert layer.cell.unit_forget_bias is False and layer.cell.dropout == 0.25
+    assert not hasattr(layer.cell, "return_sequences")
+    gru = tf.keras.layers.GRU(2, reset_after=False, time_major=True, unroll=True)
+    assert gru.time_major and gru.unroll and gru.cell.reset_after is False
+    simple = tf.keras.layers.SimpleRNN(2, use_bias=False, return_state=True)
+    assert simple.return_state and simple.cell.use_bias is False

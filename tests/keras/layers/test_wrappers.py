@@ -9,17 +9,12 @@ from eagerflow.keras.layers import recurrent as rnn
 from eagerflow.keras.layers import recurrent_cells as cells
 from eagerflow.keras.layers import wrappers
 from eagerflow.keras.layers.masking import Masking
+from tests.keras.finite_differences import numeric_gradient
 from tests.keras.layers import rnn_reference as ref
+from tests.keras.layers.rnn_reference import randomize as _randomize
 from tests.keras.layers.rnn_reference import traced_loop  # noqa: F401
 
 B, T, F, U = 3, 5, 4, 2
-
-
-def _randomize(layer, scale=0.5):
-    values = [np.random.randn(*w.shape).astype(w.dtype.as_numpy_dtype) * scale
-              for w in layer.weights]
-    layer.set_weights(values)
-    return values
 
 
 def _reference(weights, x, mask, return_sequences):
@@ -181,20 +176,9 @@ def test_time_distributed_gradients_match_finite_differences():
     def loss_of(x_value, kernel_value):
         return np.sum(np.tanh(x_value @ kernel_value + bias) ** 2)
 
-    eps = 1e-6
-    numeric = np.zeros_like(kernel)
-    for index in np.ndindex(*kernel.shape):
-        up, down = kernel.copy(), kernel.copy()
-        up[index] += eps
-        down[index] -= eps
-        numeric[index] = (loss_of(x, up) - loss_of(x, down)) / (2 * eps)
+    numeric = numeric_gradient(lambda k: loss_of(x, k), kernel)
     np.testing.assert_allclose(grad_kernel.numpy(), numeric, rtol=1e-6)
-    numeric_x = np.zeros_like(x)
-    for index in np.ndindex(*x.shape):
-        up, down = x.copy(), x.copy()
-        up[index] += eps
-        down[index] -= eps
-        numeric_x[index] = (loss_of(up, kernel) - loss_of(down, kernel)) / (2 * eps)
+    numeric_x = numeric_gradient(lambda a: loss_of(a, kernel), x)
     np.testing.assert_allclose(grad_x.numpy(), numeric_x, rtol=1e-6)
 
 

@@ -501,33 +501,31 @@ class _TfKerasStyle(optimizers.Optimizer):
         return config
 
 
+def _two_momentum_steps(optimizer_class, compiled: bool):
+    """Two steps of gradient 1 on a variable at 1.0 (velocity 1 then 1.5)."""
+    var = tf.Variable([1.0])
+    optimizer = optimizer_class(learning_rate=0.1)
+
+    def step():
+        optimizer.apply_gradients([(tf.constant([1.0]), var)])
+    if compiled:
+        step = tf.function(step)
+    step()
+    step()
+    np.testing.assert_allclose(var.numpy(), [1.0 - 0.1 - 0.15], rtol=1e-6)
+    return optimizer
+
+
 def test_custom_optimizer_subclasses():
     for compiled in (False, True):
-        var = tf.Variable([1.0])
-        optimizer = _Keras3Style(learning_rate=0.1)
-        step = lambda o=optimizer, v=var: o.apply_gradients(  # noqa: E731
-            [(tf.constant([1.0]), v)])
-        if compiled:
-            step = tf.function(step)
-        step()
-        step()     # velocity 1 then 1.5
-        np.testing.assert_allclose(var.numpy(), [1.0 - 0.1 - 0.15], rtol=1e-6)
-        assert "keras3_style" in optimizer.name
+        keras3_style = _two_momentum_steps(_Keras3Style, compiled)
+        assert "keras3_style" in keras3_style.name
+        tf_keras_style = _two_momentum_steps(_TfKerasStyle, compiled)
+        assert tf_keras_style.variables[2].name == "Variable_m:0"
     with pytest.raises(ValueError, match="Unknown variable"):
-        optimizer.apply_gradients([(tf.constant([1.0]), tf.Variable([0.0]))])
-    for compiled in (False, True):
-        var = tf.Variable([1.0])
-        optimizer = _TfKerasStyle(learning_rate=0.1)
-        step = lambda o=optimizer, v=var: o.apply_gradients(  # noqa: E731
-            [(tf.constant([1.0]), v)])
-        if compiled:
-            step = tf.function(step)
-        step()
-        step()
-        np.testing.assert_allclose(var.numpy(), [1.0 - 0.1 - 0.15], rtol=1e-6)
-        assert optimizer.variables[2].name == "Variable_m:0"
-    assert _TfKerasStyle.from_config(optimizer.get_config()).get_config() == \
-        optimizer.get_config()
+        keras3_style.apply_gradients([(tf.constant([1.0]), tf.Variable([0.0]))])
+    assert _TfKerasStyle.from_config(tf_keras_style.get_config()).get_config() == \
+        tf_keras_style.get_config()
 
 
 # --- state get/set -------------------------------------------------------------------------

@@ -58,26 +58,25 @@ def _run(optimizer, dtype, compiled: bool):
     return [v.numpy() for v in variables]
 
 
-@pytest.mark.parametrize("name, kwargs, update, hyper", CASES, ids=IDS)
-def test_three_steps_match_the_formula_float64(name, kwargs, update, hyper):
-    expected = reference.run(update, VARIABLES, GRAD_STEPS, lr=0.1, **hyper)
-    eager = _run(getattr(optimizers, name)(learning_rate=0.1, **kwargs), tf.float64, False)
-    compiled = _run(getattr(optimizers, name)(learning_rate=0.1, **kwargs), tf.float64, True)
-    for got_eager, got_compiled, want in zip(eager, compiled, expected):
-        # The learning rate is a float32 variable: 0.1 is off by ~1.5e-9 relative.
-        np.testing.assert_allclose(got_eager, want, rtol=1e-7, atol=1e-8)
-        np.testing.assert_allclose(got_compiled, got_eager, rtol=1e-12, atol=1e-13)
+# (dtype, tolerance against the float64 formula, tolerance of compiled against eager);
+# in float64 the learning rate is still a float32 variable: 0.1 is off by ~1.5e-9 relative.
+PRECISIONS = [(tf.float64, (1e-7, 1e-8), (1e-12, 1e-13)),
+              (tf.float32, (2e-5, 2e-5), (1e-6, 1e-6))]
 
 
+@pytest.mark.parametrize("dtype, formula_tol, compiled_tol", PRECISIONS,
+                         ids=["float64", "float32"])
 @pytest.mark.parametrize("name, kwargs, update, hyper", CASES, ids=IDS)
-def test_three_steps_float32_eager_equals_compiled(name, kwargs, update, hyper):
+def test_three_steps_match_the_formula_eager_and_compiled(name, kwargs, update, hyper, dtype,
+                                                          formula_tol, compiled_tol):
     expected = reference.run(update, VARIABLES, GRAD_STEPS, lr=0.1, **hyper)
-    eager = _run(getattr(optimizers, name)(learning_rate=0.1, **kwargs), tf.float32, False)
-    compiled = _run(getattr(optimizers, name)(learning_rate=0.1, **kwargs), tf.float32, True)
+    eager = _run(getattr(optimizers, name)(learning_rate=0.1, **kwargs), dtype, False)
+    compiled = _run(getattr(optimizers, name)(learning_rate=0.1, **kwargs), dtype, True)
     for got_eager, got_compiled, want in zip(eager, compiled, expected):
-        assert got_eager.dtype == np.float32
-        np.testing.assert_allclose(got_eager, want, rtol=2e-5, atol=2e-5)
-        np.testing.assert_allclose(got_compiled, got_eager, rtol=1e-6, atol=1e-6)
+        assert got_eager.dtype == dtype.as_numpy_dtype
+        np.testing.assert_allclose(got_eager, want, rtol=formula_tol[0], atol=formula_tol[1])
+        np.testing.assert_allclose(got_compiled, got_eager, rtol=compiled_tol[0],
+                                   atol=compiled_tol[1])
 
 
 def test_sgd_documented_example():

@@ -39,6 +39,12 @@ def monitor_mode(owner: str, monitor: str, mode: str) -> str:
     return mode
 
 
+def is_frequency(value) -> bool:
+    """Whether `value` is a valid save / update frequency: "epoch" or a positive int of
+    batches."""
+    return value == "epoch" or (isinstance(value, int) and value > 0)
+
+
 def get_learning_rate(optimizer) -> float:
     """The optimizer's current learning rate as a Python float (schedules evaluated)."""
     if optimizer is None or not hasattr(optimizer, "learning_rate"):

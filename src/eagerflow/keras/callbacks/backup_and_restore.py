@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 
+from eagerflow.keras.callbacks._util import is_frequency
 from eagerflow.keras.callbacks.callback import Callback
 
 __all__ = ["BackupAndRestore"]
@@ -36,7 +37,7 @@ class BackupAndRestore(Callback):
         if not backup_dir:
             raise ValueError("Empty `backup_dir` argument passed; give the directory where "
                              "BackupAndRestore keeps its backup.")
-        if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
+        if not is_frequency(save_freq):
             raise ValueError(f"Invalid value for argument `save_freq`. Received: save_freq="
                              f"{save_freq!r}. Expected either 'epoch' or a positive integer.")
         self.backup_dir = os.fspath(backup_dir)

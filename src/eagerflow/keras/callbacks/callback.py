@@ -98,6 +98,19 @@ class History(Callback):
             self.model.history = self
 
 
+def _forwarding(hook: str, with_index: bool = False):
+    """A CallbackList method that calls `hook` of every callback with the same logs (the
+    batch or epoch index first when `with_index`)."""
+    if with_index:
+        def forward(self, index, logs=None):
+            self._call(hook, index, logs=logs)
+    else:
+        def forward(self, logs=None):
+            self._call(hook, logs=logs)
+    forward.__doc__ = f"Call `{hook}` on every callback, in order."
+    return forward
+
+
 class CallbackList:
     """Calls every hook on a list of callbacks, in order, with the same logs dict.
 
@@ -156,55 +169,27 @@ class CallbackList:
             getattr(callback, hook)(*args, logs=logs)
         return logs
 
-    def on_batch_begin(self, batch, logs=None):
-        self._call("on_train_batch_begin", batch, logs=logs)
-
-    def on_batch_end(self, batch, logs=None):
-        self._call("on_train_batch_end", batch, logs=logs)
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._call("on_epoch_begin", epoch, logs=logs)
-
-    def on_epoch_end(self, epoch, logs=None):
-        self._call("on_epoch_end", epoch, logs=logs)
-
-    def on_train_batch_begin(self, batch, logs=None):
-        self._call("on_train_batch_begin", batch, logs=logs)
-
-    def on_train_batch_end(self, batch, logs=None):
-        self._call("on_train_batch_end", batch, logs=logs)
-
-    def on_test_batch_begin(self, batch, logs=None):
-        self._call("on_test_batch_begin", batch, logs=logs)
-
-    def on_test_batch_end(self, batch, logs=None):
-        self._call("on_test_batch_end", batch, logs=logs)
-
-    def on_predict_batch_begin(self, batch, logs=None):
-        self._call("on_predict_batch_begin", batch, logs=logs)
+    # every hook calls the callbacks' hook of that name (on_batch_*: the on_train_batch_* ones)
+    on_batch_begin = _forwarding("on_train_batch_begin", with_index=True)
+    on_batch_end = _forwarding("on_train_batch_end", with_index=True)
+    on_epoch_begin = _forwarding("on_epoch_begin", with_index=True)
+    on_epoch_end = _forwarding("on_epoch_end", with_index=True)
+    on_train_batch_begin = _forwarding("on_train_batch_begin", with_index=True)
+    on_train_batch_end = _forwarding("on_train_batch_end", with_index=True)
+    on_test_batch_begin = _forwarding("on_test_batch_begin", with_index=True)
+    on_test_batch_end = _forwarding("on_test_batch_end", with_index=True)
+    on_predict_batch_begin = _forwarding("on_predict_batch_begin", with_index=True)
+    on_train_begin = _forwarding("on_train_begin")
+    on_train_end = _forwarding("on_train_end")
+    on_test_begin = _forwarding("on_test_begin")
+    on_test_end = _forwarding("on_test_end")
+    on_predict_begin = _forwarding("on_predict_begin")
+    on_predict_end = _forwarding("on_predict_end")
 
     def on_predict_batch_end(self, batch, logs=None):
         # predict logs hold output arrays: pass them through untouched
         for callback in self.callbacks:
             callback.on_predict_batch_end(batch, logs=logs if logs is not None else {})
-
-    def on_train_begin(self, logs=None):
-        self._call("on_train_begin", logs=logs)
-
-    def on_train_end(self, logs=None):
-        self._call("on_train_end", logs=logs)
-
-    def on_test_begin(self, logs=None):
-        self._call("on_test_begin", logs=logs)
-
-    def on_test_end(self, logs=None):
-        self._call("on_test_end", logs=logs)
-
-    def on_predict_begin(self, logs=None):
-        self._call("on_predict_begin", logs=logs)
-
-    def on_predict_end(self, logs=None):
-        self._call("on_predict_end", logs=logs)
 
     def __iter__(self):
         return iter(self.callbacks)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 
-from eagerflow.keras.callbacks._util import logger, monitor_mode
+from eagerflow.keras.callbacks._util import is_frequency, logger, monitor_mode
 from eagerflow.keras.callbacks.callback import Callback
 
 __all__ = ["ModelCheckpoint"]
@@ -53,7 +53,7 @@ class ModelCheckpoint(Callback):
             self._period = int(kwargs.pop("period"))
         else:
             self._period = 1
-        if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
+        if not is_frequency(save_freq):
             raise ValueError(f"Unrecognized save_freq: {save_freq}. Expected save_freq are "
                              f"'epoch' or a positive integer number of batches.")
         self.mode = monitor_mode("ModelCheckpoint", monitor, mode)

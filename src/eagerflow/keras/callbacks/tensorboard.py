@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from eagerflow.keras.callbacks._util import get_learning_rate, logger, to_python
+from eagerflow.keras.callbacks._util import get_learning_rate, is_frequency, logger, to_python
 from eagerflow.keras.callbacks.callback import Callback
 
 __all__ = ["TensorBoard"]
@@ -66,7 +66,7 @@ class TensorBoard(Callback):
             logger.warning("`%s` is deprecated in TensorBoard Callback and is ignored.", name)
         if update_freq == "batch":
             update_freq = 1
-        if update_freq != "epoch" and not (isinstance(update_freq, int) and update_freq > 0):
+        if not is_frequency(update_freq):
             raise ValueError(f"TensorBoard: update_freq must be 'epoch', 'batch' or a "
                              f"positive number of batches. Received: {update_freq!r}")
         if not isinstance(histogram_freq, int) or histogram_freq < 0:

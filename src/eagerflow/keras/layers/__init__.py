@@ -16,3 +16,5 @@ for _family in _FAMILIES:
         _module = importlib.import_module(f"eagerflow.keras.layers.{_family}")
         for _name in getattr(_module, "__all__", ()):
             globals()[_name] = getattr(_module, _name)
+
+from eagerflow.keras.layers import experimental  # noqa: E402 - the older names, after the families

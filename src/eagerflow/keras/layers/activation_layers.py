@@ -4,8 +4,13 @@ ThresholdedReLU and Softmax (with masking)."""
 from __future__ import annotations
 
 import eagerflow as tf
-from eagerflow.keras.layers.convolutional import _get, _serialize, _shape_list
 from eagerflow.keras.layers.layer import InputSpec, Layer
+from eagerflow.keras.layers.layer_args import (
+    _add_weight_from_args,
+    _set_weight_args,
+    _shape_list,
+    _weight_args_config,
+)
 
 __all__ = ["ReLU", "LeakyReLU", "PReLU", "ELU", "ThresholdedReLU", "Softmax"]
 
@@ -90,9 +95,7 @@ class PReLU(_Elementwise):
     def __init__(self, alpha_initializer="zeros", alpha_regularizer=None,
                  alpha_constraint=None, shared_axes=None, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.alpha_initializer = _get("initializers", alpha_initializer)
-        self.alpha_regularizer = _get("regularizers", alpha_regularizer)
-        self.alpha_constraint = _get("constraints", alpha_constraint)
+        _set_weight_args(self, "alpha", alpha_initializer, alpha_regularizer, alpha_constraint)
         if shared_axes is None:
             self.shared_axes = None
         elif isinstance(shared_axes, (list, tuple)):
@@ -113,10 +116,7 @@ class PReLU(_Elementwise):
             raise ValueError(f'Layer "{self.name}": the alpha weight needs every non-shared '
                              f"axis to have a known size; received input shape {tuple(shape)}. "
                              f"Use `shared_axes` for the unknown ones.")
-        self.alpha = self.add_weight(
-            name="alpha", shape=param_shape, initializer=self.alpha_initializer,
-            regularizer=self.alpha_regularizer, constraint=self.alpha_constraint,
-            trainable=True, dtype=self.dtype)
+        self.alpha = _add_weight_from_args(self, "alpha", param_shape)
         axes = {i: shape[i] for i in range(1, len(shape)) if param_shape[i - 1] != 1}
         self.input_spec = InputSpec(ndim=len(shape), axes=axes)
         self.built = True
@@ -127,9 +127,7 @@ class PReLU(_Elementwise):
     def get_config(self) -> dict:
         config = super().get_config()
         config.update({
-            "alpha_initializer": _serialize("initializers", self.alpha_initializer),
-            "alpha_regularizer": _serialize("regularizers", self.alpha_regularizer),
-            "alpha_constraint": _serialize("constraints", self.alpha_constraint),
+            **_weight_args_config(self, "alpha"),
             "shared_axes": self.shared_axes,
         })
         return config

@@ -1,13 +1,26 @@
 """Convolution layers (tf.keras.layers.Conv1D/2D/3D, their transposes, depthwise and separable
-convolutions), and the argument helpers the pooling and reshaping families share."""
+convolutions)."""
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 import eagerflow as tf
 from eagerflow.keras.layers.layer import InputSpec, Layer
+from eagerflow.keras.layers.layer_args import (
+    _add_weight_from_args,
+    _check_rank,
+    _conv_output_length,
+    _deconv_output_length,
+    _fold_batch_dims,
+    _get,
+    _normalize_data_format,
+    _normalize_padding,
+    _normalize_tuple,
+    _op_format,
+    _serialize,
+    _set_weight_args,
+    _shape_list,
+    _weight_args_config,
+)
 
 __all__ = [
     "Conv", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose",
@@ -16,125 +29,6 @@ __all__ = [
     "Convolution2DTranspose", "Convolution3DTranspose", "SeparableConvolution1D",
     "SeparableConvolution2D",
 ]
-
-
-# --- argument helpers (shared with pooling.py and reshaping.py) -------------------------------
-def _keras_module(kind: str):
-    """eagerflow.keras.<kind> (initializers, activations, ...), imported when first needed."""
-    return importlib.import_module(f"eagerflow.keras.{kind}")
-
-
-def _get(kind: str, identifier: Any) -> Any:
-    """`keras.<kind>.get(identifier)`; None stays None (except activations: linear)."""
-    if identifier is None and kind != "activations":
-        return None
-    return _keras_module(kind).get(identifier)
-
-
-def _serialize(kind: str, obj: Any) -> Any:
-    """`keras.<kind>.serialize(obj)`, None for None: the JSON-safe form get_config stores."""
-    if obj is None:
-        return None
-    return _keras_module(kind).serialize(obj)
-
-
-def _normalize_tuple(value: Any, n: int, name: str, allow_zero: bool = False) -> tuple:
-    """An int or an iterable of n ints as a tuple of n ints (Keras's conv_utils rule)."""
-    error = (f"The `{name}` argument must be a tuple of {n} integers. Received: "
-             f"{name}={value}")
-    if isinstance(value, int) and not isinstance(value, bool):
-        result = (value,) * n
-    else:
-        try:
-            result = tuple(value)
-        except TypeError:
-            raise ValueError(error) from None
-        if len(result) != n or not all(isinstance(v, int) and not isinstance(v, bool)
-                                       for v in result):
-            raise ValueError(error)
-    lowest = 0 if allow_zero else 1
-    if any(v < lowest for v in result):
-        relation = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{error}, including values that are not {relation}.")
-    return result
-
-
-def _normalize_padding(value: Any, allowed=("valid", "same")) -> str:
-    padding = value.lower() if isinstance(value, str) else value
-    if padding not in allowed:
-        raise ValueError(f"The `padding` argument must be one of {list(allowed)}. Received: "
-                         f"padding={value!r}")
-    return padding
-
-
-def _normalize_data_format(value: str | None) -> str:
-    if value is None:
-        value = _keras_module("backend").image_data_format()
-    data_format = value.lower()
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(f'The `data_format` argument must be one of "channels_first", '
-                         f'"channels_last". Received: data_format={value!r}')
-    return data_format
-
-
-def _op_format(data_format: str, rank: int) -> str:
-    """The op-level data format string ('NHWC', 'NCW', ...) of a Keras data_format."""
-    spatial = {1: "W", 2: "HW", 3: "DHW"}[rank]
-    return f"NC{spatial}" if data_format == "channels_first" else f"N{spatial}C"
-
-
-def _conv_output_length(length, kernel, padding, stride, dilation=1):
-    """Output length of a convolution or pooling window over `length` (None stays None)."""
-    if length is None:
-        return None
-    span = (kernel - 1) * dilation + 1
-    if padding in ("same", "causal"):
-        out = length
-    else:
-        out = length - span + 1
-    return max(0, (out + stride - 1) // stride)
-
-
-def _deconv_output_length(length, kernel, padding, output_padding, stride, dilation=1):
-    """Output length of a transposed convolution (Keras's deconv_output_length)."""
-    if length is None:
-        return None
-    span = (kernel - 1) * dilation + 1
-    if output_padding is None:
-        if padding == "valid":
-            return length * stride + max(span - stride, 0)
-        return length * stride
-    pad = span // 2 if padding == "same" else 0
-    return (length - 1) * stride + span - 2 * pad + output_padding
-
-
-def _shape_list(input_shape) -> list:
-    return tf.TensorShape(input_shape).as_list()
-
-
-def _check_rank(layer: Layer, shape: list, ndim: int, exact: bool = False) -> None:
-    """Keras's InputSpec message, raised from build for layers called on a bad rank."""
-    if (len(shape) != ndim) if exact else (len(shape) < ndim):
-        kind = "ndim" if exact else "min_ndim"
-        raise ValueError(f'Input 0 of layer "{layer.name}" is incompatible with the layer: '
-                         f"expected {kind}={ndim}, found ndim={len(shape)}. Full shape "
-                         f"received: {tuple(shape)}")
-
-
-def _fold_batch_dims(inputs, keep: int):
-    """Reshape inputs with extra leading batch dims to rank `keep` (returns the restorer)."""
-    rank = inputs.shape.rank
-    if rank is None or rank <= keep:
-        return inputs, lambda y: y
-    outer = tf.shape(inputs)[: rank - keep + 1]
-    inner = inputs.shape.as_list()[rank - keep + 1:]
-    folded = tf.reshape(inputs, [-1] + [-1 if d is None else d for d in inner])
-
-    def restore(y):
-        tail = tf.shape(y)[1:]
-        static = inputs.shape.as_list()[:rank - keep + 1] + y.shape.as_list()[1:]
-        return tf.ensure_shape(tf.reshape(y, tf.concat([outer, tail], axis=0)), static)
-    return folded, restore
 
 
 # --- convolutions ----------------------------------------------------------------------------
@@ -172,14 +66,11 @@ class Conv(Layer):
         self.dilation_rate = _normalize_tuple(dilation_rate, rank, "dilation_rate")
         self.activation = _get("activations", activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = _get("initializers", kernel_initializer)
-        self.bias_initializer = _get("initializers", bias_initializer)
-        self.kernel_regularizer = _get("regularizers", kernel_regularizer)
-        self.bias_regularizer = _get("regularizers", bias_regularizer)
+        _set_weight_args(self, "kernel", kernel_initializer, kernel_regularizer,
+                         kernel_constraint)
+        _set_weight_args(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         # the base Layer adds activity_regularizer(outputs) / batch to `losses` after `call`
         self._activity_regularizer = _get("regularizers", activity_regularizer)
-        self.kernel_constraint = _get("constraints", kernel_constraint)
-        self.bias_constraint = _get("constraints", bias_constraint)
         if self.padding == "causal" and self.data_format == "channels_first":
             raise ValueError("Causal padding is only supported for `Conv1D` with "
                              "data_format='channels_last'.")
@@ -211,20 +102,16 @@ class Conv(Layer):
                              f"evenly divisible by the number of groups. Received "
                              f"groups={self.groups}, but the input has {channels} channels "
                              f"(full input shape is {tuple(shape)}).")
-        self.kernel = self.add_weight(
-            name="kernel", shape=self._kernel_shape(channels),
-            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint, trainable=True, dtype=self.dtype)
-        if self.use_bias:
-            self.bias = self.add_weight(
-                name="bias", shape=(self.filters,),
-                initializer=self.bias_initializer, regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint, trainable=True, dtype=self.dtype)
-        else:
-            self.bias = None
+        self._add_kernels(channels)
+        self.bias = (_add_weight_from_args(self, "bias", (self._output_channels(channels),))
+                     if self.use_bias else None)
         self.input_spec = InputSpec(min_ndim=self.rank + 2,
                                     axes={self._channel_axis: channels})
         self.built = True
+
+    def _add_kernels(self, channels: int) -> None:
+        """Create the kernel weight(s), before the bias (the order of `layer.weights`)."""
+        self.kernel = _add_weight_from_args(self, "kernel", self._kernel_shape(channels))
 
     def _convolve(self, inputs):
         fmt = _op_format(self.data_format, self.rank)
@@ -283,13 +170,7 @@ class Conv(Layer):
             "groups": self.groups,
             "activation": _serialize("activations", self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": _serialize("initializers", self.kernel_initializer),
-            "bias_initializer": _serialize("initializers", self.bias_initializer),
-            "kernel_regularizer": _serialize("regularizers", self.kernel_regularizer),
-            "bias_regularizer": _serialize("regularizers", self.bias_regularizer),
-            "activity_regularizer": _serialize("regularizers", self._activity_regularizer),
-            "kernel_constraint": _serialize("constraints", self.kernel_constraint),
-            "bias_constraint": _serialize("constraints", self.bias_constraint),
+            **_weight_args_config(self, "kernel", "bias", activity=True),
         })
         return config
 
@@ -486,28 +367,13 @@ class _DepthwiseConv(Conv):
                          None, bias_regularizer, activity_regularizer, None, bias_constraint,
                          **kwargs)
         self.depth_multiplier = int(depth_multiplier)
-        self.depthwise_initializer = _get("initializers", depthwise_initializer)
-        self.depthwise_regularizer = _get("regularizers", depthwise_regularizer)
-        self.depthwise_constraint = _get("constraints", depthwise_constraint)
+        _set_weight_args(self, "depthwise", depthwise_initializer, depthwise_regularizer,
+                         depthwise_constraint)
 
-    def build(self, input_shape) -> None:
-        shape = _shape_list(input_shape)
-        channels = self._input_channels(shape)
-        self.depthwise_kernel = self.add_weight(
-            name="depthwise_kernel",
-            shape=self.kernel_size + (channels, self.depth_multiplier),
-            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint, trainable=True, dtype=self.dtype)
-        if self.use_bias:
-            self.bias = self.add_weight(
-                name="bias", shape=(channels * self.depth_multiplier,),
-                initializer=self.bias_initializer, regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint, trainable=True, dtype=self.dtype)
-        else:
-            self.bias = None
-        self.input_spec = InputSpec(min_ndim=self.rank + 2,
-                                    axes={self._channel_axis: channels})
-        self.built = True
+    def _add_kernels(self, channels: int) -> None:
+        self.depthwise_kernel = _add_weight_from_args(
+            self, "depthwise_kernel", self.kernel_size + (channels, self.depth_multiplier),
+            "depthwise")
 
     def _output_channels(self, channels):
         return None if channels is None else channels * self.depth_multiplier
@@ -540,9 +406,7 @@ class _DepthwiseConv(Conv):
             config.pop(key, None)  # tf_keras keeps "groups" (always 1) in these configs
         config.update({
             "depth_multiplier": self.depth_multiplier,
-            "depthwise_initializer": _serialize("initializers", self.depthwise_initializer),
-            "depthwise_regularizer": _serialize("regularizers", self.depthwise_regularizer),
-            "depthwise_constraint": _serialize("constraints", self.depthwise_constraint),
+            **_weight_args_config(self, "depthwise"),
         })
         return config
 
@@ -557,6 +421,14 @@ class DepthwiseConv2D(_DepthwiseConv):
     """Depthwise 2-D convolution; depthwise_kernel (h, w, in_channels, depth_multiplier)."""
 
     _rank = 2
+
+
+class _UnusedKernelArgs:
+    """The plain-Conv kernel_* arguments tf_keras's separable convs accept and report."""
+
+    def __init__(self, kernel_initializer, kernel_regularizer, kernel_constraint) -> None:
+        _set_weight_args(self, "kernel", kernel_initializer, kernel_regularizer,
+                         kernel_constraint)
 
 
 class _SeparableConv(_DepthwiseConv):
@@ -578,37 +450,15 @@ class _SeparableConv(_DepthwiseConv):
                          bias_initializer, depthwise_regularizer, bias_regularizer,
                          activity_regularizer, depthwise_constraint, bias_constraint, **kwargs)
         self.filters = int(filters)
-        self.pointwise_initializer = _get("initializers", pointwise_initializer)
-        self.pointwise_regularizer = _get("regularizers", pointwise_regularizer)
-        self.pointwise_constraint = _get("constraints", pointwise_constraint)
-        self._unused_kernel_args = {
-            "kernel_initializer": _get("initializers", unused["kernel_initializer"]),
-            "kernel_regularizer": _get("regularizers", unused["kernel_regularizer"]),
-            "kernel_constraint": _get("constraints", unused["kernel_constraint"])}
+        _set_weight_args(self, "pointwise", pointwise_initializer, pointwise_regularizer,
+                         pointwise_constraint)
+        self._unused_kernel_args = _UnusedKernelArgs(**unused)
 
-    def build(self, input_shape) -> None:
-        shape = _shape_list(input_shape)
-        channels = self._input_channels(shape)
-        self.depthwise_kernel = self.add_weight(
-            name="depthwise_kernel",
-            shape=self.kernel_size + (channels, self.depth_multiplier),
-            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint, trainable=True, dtype=self.dtype)
-        self.pointwise_kernel = self.add_weight(
-            name="pointwise_kernel",
-            shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
-            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
-            constraint=self.pointwise_constraint, trainable=True, dtype=self.dtype)
-        if self.use_bias:
-            self.bias = self.add_weight(
-                name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer, constraint=self.bias_constraint,
-                trainable=True, dtype=self.dtype)
-        else:
-            self.bias = None
-        self.input_spec = InputSpec(min_ndim=self.rank + 2,
-                                    axes={self._channel_axis: channels})
-        self.built = True
+    def _add_kernels(self, channels: int) -> None:
+        super()._add_kernels(channels)
+        self.pointwise_kernel = _add_weight_from_args(
+            self, "pointwise_kernel",
+            (1,) * self.rank + (channels * self.depth_multiplier, self.filters), "pointwise")
 
     def _output_channels(self, channels):
         return self.filters
@@ -620,15 +470,10 @@ class _SeparableConv(_DepthwiseConv):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        unused = self._unused_kernel_args
         config.update({
             "filters": self.filters,
-            "kernel_initializer": _serialize("initializers", unused["kernel_initializer"]),
-            "kernel_regularizer": _serialize("regularizers", unused["kernel_regularizer"]),
-            "kernel_constraint": _serialize("constraints", unused["kernel_constraint"]),
-            "pointwise_initializer": _serialize("initializers", self.pointwise_initializer),
-            "pointwise_regularizer": _serialize("regularizers", self.pointwise_regularizer),
-            "pointwise_constraint": _serialize("constraints", self.pointwise_constraint),
+            **_weight_args_config(self._unused_kernel_args, "kernel"),
+            **_weight_args_config(self, "pointwise"),
         })
         return config
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from eagerflow.core.shape import TensorShape
 from eagerflow.keras import activations, constraints, initializers, regularizers
 from eagerflow.keras.layers.layer import InputSpec, Layer
+from eagerflow.keras.layers.tf_op_layer import TFOpLambda
 
 __all__ = ["Dense", "Embedding", "Activation", "Lambda", "Identity"]
 
@@ -237,16 +238,6 @@ class Lambda(Layer):
         return super().from_config(config)
 
 
-class OperatorLayer(Layer):
-    """The hidden layer made by an operator or slice on functional-API tensors (`x + y`)."""
-
-    def __init__(self, function, **kwargs) -> None:
-        kwargs.setdefault("name", None)
-        super().__init__(**kwargs)
-        self.function = function
-
-    def _convert_inputs(self, inputs):
-        return inputs  # Python scalars must keep taking the tensor's dtype
-
-    def call(self, inputs):
-        return self.function(*inputs)
+# The hidden layer made by operators, slices and tf.* ops on functional-API tensors (`x + y`)
+# is tf_keras's TFOpLambda; see tf_op_layer.py.
+OperatorLayer = TFOpLambda

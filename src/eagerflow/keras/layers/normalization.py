@@ -4,8 +4,15 @@ inference), LayerNormalization, GroupNormalization and UnitNormalization."""
 from __future__ import annotations
 
 import eagerflow as tf
-from eagerflow.keras.layers.convolutional import _get, _serialize, _shape_list
 from eagerflow.keras.layers.layer import InputSpec, Layer
+from eagerflow.keras.layers.layer_args import (
+    _add_weight_from_args,
+    _get,
+    _serialize,
+    _set_weight_args,
+    _shape_list,
+    _weight_args_config,
+)
 from eagerflow.keras.layers.regularization import _in_training
 
 __all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization",
@@ -58,26 +65,18 @@ class _Normalization(Layer):
         self.epsilon = float(epsilon)
         self.center = bool(center)
         self.scale = bool(scale)
-        self.beta_initializer = _get("initializers", beta_initializer)
-        self.gamma_initializer = _get("initializers", gamma_initializer)
-        self.beta_regularizer = _get("regularizers", beta_regularizer)
-        self.gamma_regularizer = _get("regularizers", gamma_regularizer)
-        self.beta_constraint = _get("constraints", beta_constraint)
-        self.gamma_constraint = _get("constraints", gamma_constraint)
+        _set_weight_args(self, "beta", beta_initializer, beta_regularizer, beta_constraint)
+        _set_weight_args(self, "gamma", gamma_initializer, gamma_regularizer, gamma_constraint)
         self.supports_masking = True
 
     def _add_gamma_beta(self, param_shape) -> None:
         self.gamma = self.beta = None
         if self.scale:
-            self.gamma = self.add_weight(
-                name="gamma", shape=param_shape, initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
-                trainable=True, dtype=self._param_dtype())
+            self.gamma = _add_weight_from_args(self, "gamma", param_shape,
+                                               dtype=self._param_dtype())
         if self.center:
-            self.beta = self.add_weight(
-                name="beta", shape=param_shape, initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer, constraint=self.beta_constraint,
-                trainable=True, dtype=self._param_dtype())
+            self.beta = _add_weight_from_args(self, "beta", param_shape,
+                                              dtype=self._param_dtype())
 
     def _param_dtype(self) -> str:
         # float16 layers keep their parameters in float32, as Keras
@@ -93,12 +92,7 @@ class _Normalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": _serialize("initializers", self.beta_initializer),
-            "gamma_initializer": _serialize("initializers", self.gamma_initializer),
-            "beta_regularizer": _serialize("regularizers", self.beta_regularizer),
-            "gamma_regularizer": _serialize("regularizers", self.gamma_regularizer),
-            "beta_constraint": _serialize("constraints", self.beta_constraint),
-            "gamma_constraint": _serialize("constraints", self.gamma_constraint),
+            **_weight_args_config(self, "beta", "gamma"),
         })
         return config
 

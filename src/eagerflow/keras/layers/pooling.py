@@ -4,7 +4,8 @@ reduce every spatial axis."""
 from __future__ import annotations
 
 import eagerflow as tf
-from eagerflow.keras.layers.convolutional import (
+from eagerflow.keras.layers.layer import InputSpec, Layer
+from eagerflow.keras.layers.layer_args import (
     _check_rank,
     _conv_output_length,
     _normalize_data_format,
@@ -13,7 +14,6 @@ from eagerflow.keras.layers.convolutional import (
     _op_format,
     _shape_list,
 )
-from eagerflow.keras.layers.layer import InputSpec, Layer
 
 __all__ = [
     "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
@@ -85,48 +85,44 @@ class AveragePooling1D(_Pooling1D):
     _pool = "avg"
 
 
-class MaxPooling2D(_Pooling):
+class _Pooling2D(_Pooling):
+    _rank = 2
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
+                 **kwargs) -> None:
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class _Pooling3D(_Pooling):
+    _rank = 3
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
+                 **kwargs) -> None:
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class MaxPooling2D(_Pooling2D):
     """Max over `pool_size` windows of (batch, rows, cols, channels)."""
 
-    _rank = 2
     _pool = "max"
 
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
-                 **kwargs) -> None:
-        super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
-
-class AveragePooling2D(_Pooling):
+class AveragePooling2D(_Pooling2D):
     """Mean over `pool_size` windows of (batch, rows, cols, channels)."""
 
-    _rank = 2
     _pool = "avg"
 
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
-                 **kwargs) -> None:
-        super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
-
-class MaxPooling3D(_Pooling):
+class MaxPooling3D(_Pooling3D):
     """Max over `pool_size` windows of (batch, depth, rows, cols, channels)."""
 
-    _rank = 3
     _pool = "max"
 
-    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
-                 **kwargs) -> None:
-        super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
-
-class AveragePooling3D(_Pooling):
+class AveragePooling3D(_Pooling3D):
     """Mean over `pool_size` windows of (batch, depth, rows, cols, channels)."""
 
-    _rank = 3
     _pool = "avg"
-
-    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
-                 **kwargs) -> None:
-        super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
 class _GlobalPooling(Layer):

@@ -17,8 +17,9 @@ from eagerflow.keras.layers.recurrent_cells import (
     StackedRNNCells,
     _is_nested,
     call_cell,
-    deserialize_layer,
+    from_config_with_layer,
     serialize_layer,
+    with_dtype_name,
     zero_states,
 )
 from eagerflow.keras.layers.recurrent_loop import time_loop
@@ -310,15 +311,24 @@ class RNN(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        cell = deserialize_layer(config.pop("cell"), custom_objects)
-        if isinstance(config.get("dtype"), dict):
-            config["dtype"] = config["dtype"].get("config", {}).get("name", "float32")
-        return cls(cell, **config)
+        return from_config_with_layer(cls, config, "cell", custom_objects)
 
 
 # --- SimpleRNN, LSTM, GRU: an RNN that owns its cell ----------------------------------------
 _CELL_KEYS = ("name", "trainable", "dtype")
+# the arguments of SimpleRNN / LSTM / GRU that go to the RNN layer, not to its cell
+_LAYER_ARGUMENTS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll",
+                    "time_major", "activity_regularizer")
+
+
+def _split_arguments(arguments: dict) -> tuple[int, dict, dict]:
+    """`(units, cell arguments, layer arguments)` from the `locals()` of a SimpleRNN / LSTM /
+    GRU `__init__`: the layer takes _LAYER_ARGUMENTS and **kwargs, the cell the rest."""
+    arguments = {key: value for key, value in arguments.items()
+                 if key not in ("self", "__class__")}
+    layer_arguments = {key: arguments.pop(key) for key in _LAYER_ARGUMENTS if key in arguments}
+    layer_arguments.update(arguments.pop("kwargs"))
+    return arguments.pop("units"), arguments, layer_arguments
 
 
 class _CellOwningRNN(RNN):
@@ -371,9 +381,7 @@ class _CellOwningRNN(RNN):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if isinstance(config.get("dtype"), dict):
-            config["dtype"] = config["dtype"].get("config", {}).get("name", "float32")
+        config = with_dtype_name(config)
         if config.get("implementation") == 0:  # Keras 1 files
             config["implementation"] = 1
         return cls(**config)
@@ -393,17 +401,8 @@ class SimpleRNN(_CellOwningRNN):
                  recurrent_dropout: float = 0.0, return_sequences: bool = False,
                  return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
                  unroll: bool = False, **kwargs) -> None:
-        cell_kwargs = dict(
-            activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
-            dropout=dropout, recurrent_dropout=recurrent_dropout)
-        super().__init__(units, cell_kwargs, return_sequences=return_sequences,
-                         return_state=return_state, go_backwards=go_backwards,
-                         stateful=stateful, unroll=unroll,
-                         activity_regularizer=activity_regularizer, **kwargs)
+        units, cell_kwargs, layer_kwargs = _split_arguments(locals())
+        super().__init__(units, cell_kwargs, **layer_kwargs)
 
 
 class LSTM(_CellOwningRNN):
@@ -426,19 +425,8 @@ class LSTM(_CellOwningRNN):
                  return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, time_major: bool = False,
                  unroll: bool = False, **kwargs) -> None:
-        cell_kwargs = dict(
-            activation=activation, recurrent_activation=recurrent_activation,
-            use_bias=use_bias, kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
-            unit_forget_bias=unit_forget_bias, kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
-            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint, dropout=dropout,
-            recurrent_dropout=recurrent_dropout, implementation=implementation)
-        super().__init__(units, cell_kwargs, return_sequences=return_sequences,
-                         return_state=return_state, go_backwards=go_backwards,
-                         stateful=stateful, unroll=unroll, time_major=time_major,
-                         activity_regularizer=activity_regularizer, **kwargs)
+        units, cell_kwargs, layer_kwargs = _split_arguments(locals())
+        super().__init__(units, cell_kwargs, **layer_kwargs)
 
 
 class GRU(_CellOwningRNN):
@@ -457,17 +445,6 @@ class GRU(_CellOwningRNN):
                  return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
                  unroll: bool = False, time_major: bool = False, reset_after: bool = True,
                  **kwargs) -> None:
-        cell_kwargs = dict(
-            activation=activation, recurrent_activation=recurrent_activation,
-            use_bias=use_bias, kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
-            dropout=dropout, recurrent_dropout=recurrent_dropout,
-            implementation=implementation, reset_after=reset_after)
-        super().__init__(units, cell_kwargs, return_sequences=return_sequences,
-                         return_state=return_state, go_backwards=go_backwards,
-                         stateful=stateful, unroll=unroll, time_major=time_major,
-                         activity_regularizer=activity_regularizer, **kwargs)
+        units, cell_kwargs, layer_kwargs = _split_arguments(locals())
+        super().__init__(units, cell_kwargs, **layer_kwargs)
 

@@ -7,9 +7,16 @@ the gates, done in the time loop). Calling a cell directly runs both for one ste
 
 from __future__ import annotations
 
+import inspect
+
 import eagerflow as tf
-from eagerflow.keras import activations, constraints, initializers, regularizers
+from eagerflow.keras import activations
 from eagerflow.keras.layers.layer import Layer
+from eagerflow.keras.layers.layer_args import (
+    _add_weight_from_args,
+    _set_weight_args,
+    _weight_args_config,
+)
 
 __all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "AbstractRNNCell"]
 
@@ -33,6 +40,22 @@ def deserialize_layer(config, custom_objects: dict | None = None):
     from eagerflow.keras.saving import deserialize_keras_object
 
     return deserialize_keras_object(config, custom_objects=custom_objects)
+
+
+def from_config_with_layer(cls, config: dict, key: str, custom_objects: dict | None = None):
+    """`cls(inner, **rest)` from a config that holds a serialized layer under `key` (an RNN's
+    cell, a wrapper's layer); a Keras 3 DTypePolicy dict in it becomes its dtype name."""
+    config = with_dtype_name(config)
+    inner = deserialize_layer(config.pop(key), custom_objects)
+    return cls(inner, **config)
+
+
+def with_dtype_name(config: dict) -> dict:
+    """A copy of a layer config with a Keras 3 DTypePolicy dict `dtype` as its name."""
+    config = dict(config)
+    if isinstance(config.get("dtype"), dict):
+        config["dtype"] = config["dtype"].get("config", {}).get("name", "float32")
+    return config
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -122,15 +145,11 @@ class _GatedCell(AbstractRNNCell):
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        _set_weight_args(self, "kernel", kernel_initializer, kernel_regularizer,
+                         kernel_constraint)
+        _set_weight_args(self, "recurrent", recurrent_initializer, recurrent_regularizer,
+                         recurrent_constraint)
+        _set_weight_args(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         for label, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
             if not 0.0 <= float(rate) < 1.0:
                 raise ValueError(f"Invalid value received for argument `{label}`, expected a "
@@ -149,18 +168,12 @@ class _GatedCell(AbstractRNNCell):
     def _add_kernels(self, input_shape) -> None:
         input_dim = _last_dim(self, input_shape)
         width = self._gates * self.units
-        self.kernel = self.add_weight(
-            shape=(input_dim, width), name="kernel", initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(
-            shape=(self.units, width), name="recurrent_kernel",
-            initializer=self.recurrent_initializer, regularizer=self.recurrent_regularizer,
-            constraint=self.recurrent_constraint)
+        self.kernel = _add_weight_from_args(self, "kernel", (input_dim, width))
+        self.recurrent_kernel = _add_weight_from_args(self, "recurrent_kernel",
+                                                      (self.units, width), "recurrent")
 
     def _add_bias(self, shape, initializer=None) -> None:
-        self.bias = self.add_weight(
-            shape=shape, name="bias", initializer=initializer or self.bias_initializer,
-            regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.bias = _add_weight_from_args(self, "bias", shape, initializer=initializer)
 
     # --- the step split in two -----------------------------------------------------------
     def _input_mask(self, inputs, training):
@@ -217,30 +230,27 @@ class _GatedCell(AbstractRNNCell):
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _serialize_or_none(regularizers, self.kernel_regularizer),
-            "recurrent_regularizer": _serialize_or_none(regularizers,
-                                                        self.recurrent_regularizer),
-            "bias_regularizer": _serialize_or_none(regularizers, self.bias_regularizer),
-            "kernel_constraint": _serialize_or_none(constraints, self.kernel_constraint),
-            "recurrent_constraint": _serialize_or_none(constraints, self.recurrent_constraint),
-            "bias_constraint": _serialize_or_none(constraints, self.bias_constraint),
+            **_weight_args_config(self, "kernel", "recurrent", "bias"),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
             **({"seed": self.seed} if self.seed is not None else {}),
         }
 
 
+def _gated_cell_arguments(arguments: dict) -> dict:
+    """The `_GatedCell.__init__` arguments (its parameters, then **kwargs) out of the
+    `locals()` of a subclass's `__init__`, which takes them all and a few of its own."""
+    parameters = inspect.signature(_GatedCell.__init__).parameters
+    picked = {name: arguments[name] for name in parameters
+              if name not in ("self", "kwargs") and name in arguments}
+    picked.update(arguments["kwargs"])
+    return picked
+
+
 def _plain_call(cell) -> bool:
     """Whether `cell.call` is the built-in one (not overridden by a user subclass)."""
     base = StackedRNNCells if isinstance(cell, StackedRNNCells) else _GatedCell
     return type(cell).call is base.call
-
-
-def _serialize_or_none(module, value):
-    return None if value is None else module.serialize(value)
 
 
 def _matmul_last(x, kernel):
@@ -309,15 +319,7 @@ class LSTMCell(_GatedCell):
                  recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
                  recurrent_constraint=None, bias_constraint=None, dropout: float = 0.0,
                  recurrent_dropout: float = 0.0, implementation: int = 2, **kwargs) -> None:
-        super().__init__(units, activation=activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer,
-                         recurrent_initializer=recurrent_initializer,
-                         bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-                         recurrent_regularizer=recurrent_regularizer,
-                         bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-                         recurrent_constraint=recurrent_constraint,
-                         bias_constraint=bias_constraint, dropout=dropout,
-                         recurrent_dropout=recurrent_dropout, **kwargs)
+        super().__init__(**_gated_cell_arguments(locals()))
         self.recurrent_activation = activations.get(recurrent_activation)
         self.unit_forget_bias = bool(unit_forget_bias)
         if implementation not in (1, 2):
@@ -389,15 +391,7 @@ class GRUCell(_GatedCell):
                  kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
                  dropout: float = 0.0, recurrent_dropout: float = 0.0, implementation: int = 2,
                  reset_after: bool = True, **kwargs) -> None:
-        super().__init__(units, activation=activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer,
-                         recurrent_initializer=recurrent_initializer,
-                         bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-                         recurrent_regularizer=recurrent_regularizer,
-                         bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-                         recurrent_constraint=recurrent_constraint,
-                         bias_constraint=bias_constraint, dropout=dropout,
-                         recurrent_dropout=recurrent_dropout, **kwargs)
+        super().__init__(**_gated_cell_arguments(locals()))
         self.recurrent_activation = activations.get(recurrent_activation)
         if implementation not in (1, 2):
             raise ValueError(f"`implementation` must be 1 or 2. Received: "
@@ -553,8 +547,6 @@ class StackedRNNCells(AbstractRNNCell):
 
 def call_cell(cell, inputs, states, training):
     """`cell.call(inputs, states[, training])`, passing `training` only if the cell takes it."""
-    import inspect
-
     try:
         takes_training = "training" in inspect.signature(cell.call).parameters
     except (TypeError, ValueError):

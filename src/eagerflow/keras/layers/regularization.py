@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import eagerflow as tf
-from eagerflow.keras.layers.convolutional import _normalize_data_format, _shape_list
 from eagerflow.keras.layers.layer import InputSpec, Layer
+from eagerflow.keras.layers.layer_args import _normalize_data_format, _shape_list
 
 __all__ = ["Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
            "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization"]
@@ -46,44 +46,65 @@ def _check_rate(layer_name: str, rate) -> float:
     return rate
 
 
-class Dropout(Layer):
-    """Zero each input with probability `rate` in training, scaling the rest by 1 / (1 - rate).
+class _TrainingNoise(Layer):
+    """A layer that changes its inputs only in training (dropout or noise) and passes them
+    through otherwise; masks pass through and the output shape is the input's."""
 
-    `noise_shape` (None entries take the input's size) shares one choice along its 1-dims.
-    """
+    _config_keys: tuple[str, ...] = ("seed",)
 
-    def __init__(self, rate: float, noise_shape=None, seed: int | None = None,
-                 **kwargs) -> None:
+    def __init__(self, seed: int | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.rate = _check_rate(self.name, rate)
-        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
         self.supports_masking = True
 
-    def _noise_shape(self):
-        """The noise shape; None entries take the input's size when the op runs."""
-        return None if self.noise_shape is None else list(self.noise_shape)
+    def _passes_through(self) -> bool:
+        """True when the layer is the identity in training too (e.g. rate 0)."""
+        return False
+
+    def _noisy(self, inputs):
+        raise NotImplementedError(f"{type(self).__name__} must define `_noisy`.")
 
     def call(self, inputs, training=None):
-        if self.rate == 0:
+        if self._passes_through():
             return tf.identity(inputs)
-        if self.rate == 1:
-            return _in_training(training, lambda: tf.zeros_like(inputs),
-                                lambda: tf.identity(inputs))
-        noise_shape = self._noise_shape()
-        return _in_training(
-            training,
-            lambda: tf.nn.dropout(inputs, self.rate, noise_shape=noise_shape, seed=self.seed),
-            lambda: tf.identity(inputs))
+        return _in_training(training, lambda: self._noisy(inputs), lambda: tf.identity(inputs))
 
     def compute_output_shape(self, input_shape) -> tf.TensorShape:
         return tf.TensorShape(input_shape)
 
     def get_config(self) -> dict:
         config = super().get_config()
-        noise_shape = None if self.noise_shape is None else list(self.noise_shape)
-        config.update({"rate": self.rate, "noise_shape": noise_shape, "seed": self.seed})
+        for key in self._config_keys:
+            value = getattr(self, key)
+            config[key] = list(value) if isinstance(value, tuple) else value
         return config
+
+
+class Dropout(_TrainingNoise):
+    """Zero each input with probability `rate` in training, scaling the rest by 1 / (1 - rate).
+
+    `noise_shape` (None entries take the input's size) shares one choice along its 1-dims.
+    """
+
+    _config_keys = ("rate", "noise_shape", "seed")
+
+    def __init__(self, rate: float, noise_shape=None, seed: int | None = None,
+                 **kwargs) -> None:
+        super().__init__(seed, **kwargs)
+        self.rate = _check_rate(self.name, rate)
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+
+    def _noise_shape(self):
+        """The noise shape; None entries take the input's size when the op runs."""
+        return None if self.noise_shape is None else list(self.noise_shape)
+
+    def _passes_through(self) -> bool:
+        return self.rate == 0
+
+    def _noisy(self, inputs):
+        if self.rate == 1:
+            return tf.zeros_like(inputs)
+        return tf.nn.dropout(inputs, self.rate, noise_shape=self._noise_shape(), seed=self.seed)
 
 
 class _SpatialDropout(Dropout):
@@ -137,58 +158,41 @@ def _random_normal_like(inputs, mean, stddev, seed):
                             seed=seed)
 
 
-class GaussianNoise(Layer):
+class GaussianNoise(_TrainingNoise):
     """Adds zero-mean Gaussian noise of standard deviation `stddev` in training."""
 
+    _config_keys = ("stddev", "seed")
+
     def __init__(self, stddev: float, seed: int | None = None, **kwargs) -> None:
-        super().__init__(**kwargs)
+        super().__init__(seed, **kwargs)
         self.stddev = float(stddev)
-        self.seed = seed
-        self.supports_masking = True
 
-    def call(self, inputs, training=None):
-        return _in_training(
-            training,
-            lambda: inputs + _random_normal_like(inputs, 0.0, self.stddev, self.seed),
-            lambda: tf.identity(inputs))
-
-    def compute_output_shape(self, input_shape) -> tf.TensorShape:
-        return tf.TensorShape(input_shape)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update({"stddev": self.stddev, "seed": self.seed})
-        return config
+    def _noisy(self, inputs):
+        return inputs + _random_normal_like(inputs, 0.0, self.stddev, self.seed)
 
 
-class GaussianDropout(Layer):
-    """Multiplies inputs by 1-centred Gaussian noise of stddev sqrt(rate / (1 - rate))."""
+class _RatedNoise(_TrainingNoise):
+    """Noise of a `rate` in (0, 1); any other rate in [0, 1] passes inputs through."""
+
+    _config_keys = ("rate", "seed")
 
     def __init__(self, rate: float, seed: int | None = None, **kwargs) -> None:
-        super().__init__(**kwargs)
+        super().__init__(seed, **kwargs)
         self.rate = _check_rate(self.name, rate)
-        self.seed = seed
-        self.supports_masking = True
 
-    def call(self, inputs, training=None):
-        if not 0 < self.rate < 1:
-            return tf.identity(inputs)
+    def _passes_through(self) -> bool:
+        return not 0 < self.rate < 1
+
+
+class GaussianDropout(_RatedNoise):
+    """Multiplies inputs by 1-centred Gaussian noise of stddev sqrt(rate / (1 - rate))."""
+
+    def _noisy(self, inputs):
         stddev = (self.rate / (1.0 - self.rate)) ** 0.5
-        return _in_training(
-            training,
-            lambda: inputs * _random_normal_like(inputs, 1.0, stddev, self.seed),
-            lambda: tf.identity(inputs))
-
-    def compute_output_shape(self, input_shape) -> tf.TensorShape:
-        return tf.TensorShape(input_shape)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update({"rate": self.rate, "seed": self.seed})
-        return config
+        return inputs * _random_normal_like(inputs, 1.0, stddev, self.seed)
 
 
-class AlphaDropout(Layer):
+class AlphaDropout(_RatedNoise):
     """Dropout for SELU networks: dropped units are set to SELU's negative saturation value
     and the result is scaled and shifted (a, b) so that mean and variance are kept."""
 
@@ -197,13 +201,10 @@ class AlphaDropout(Layer):
 
     def __init__(self, rate: float, noise_shape=None, seed: int | None = None,
                  **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.rate = _check_rate(self.name, rate)
+        super().__init__(rate, seed, **kwargs)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
-        self.seed = seed
-        self.supports_masking = True
 
-    def _dropped(self, inputs):
+    def _noisy(self, inputs):
         rate = self.rate
         saturation = -self._SELU_ALPHA * self._SELU_SCALE
         if self.noise_shape is None:
@@ -216,20 +217,6 @@ class AlphaDropout(Layer):
         a = ((1 - rate) * (1 + rate * saturation ** 2)) ** -0.5
         b = -a * saturation * rate
         return a * (inputs * kept + saturation * (1 - kept)) + b
-
-    def call(self, inputs, training=None):
-        if not 0 < self.rate < 1:
-            return tf.identity(inputs)
-        return _in_training(training, lambda: self._dropped(inputs),
-                            lambda: tf.identity(inputs))
-
-    def compute_output_shape(self, input_shape) -> tf.TensorShape:
-        return tf.TensorShape(input_shape)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update({"rate": self.rate, "seed": self.seed})
-        return config
 
 
 class ActivityRegularization(Layer):

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 import eagerflow as tf
-from eagerflow.keras.layers.convolutional import (
+from eagerflow.keras.layers.layer import InputSpec, Layer
+from eagerflow.keras.layers.layer_args import (
     _normalize_data_format,
     _normalize_tuple,
     _shape_list,
 )
-from eagerflow.keras.layers.layer import InputSpec, Layer
 
 __all__ = [
     "Flatten", "Reshape", "Permute", "RepeatVector", "UpSampling1D", "UpSampling2D",
@@ -166,6 +166,14 @@ def _spatial_axes(data_format: str, rank: int) -> list:
         range(1, rank + 1))
 
 
+def _one_axis_config(config: dict, key: str) -> dict:
+    """The config of a 1-D layer (UpSampling1D, ZeroPadding1D, Cropping1D): no data_format
+    (always channels_last), and `key` as the value of its one axis."""
+    config.pop("data_format")
+    config[key] = config[key][0]
+    return config
+
+
 def _bilinear_matrix(size: int, factor: int) -> np.ndarray:
     """(size * factor, size) weights of half-pixel bilinear resizing (as tf.image.resize)."""
     out = size * factor
@@ -243,10 +251,7 @@ class UpSampling1D(_UpSampling):
         super().__init__(size, "channels_last", **kwargs)
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.pop("data_format")
-        config["size"] = self.size[0]
-        return config
+        return _one_axis_config(super().get_config(), "size")
 
 
 class UpSampling2D(_UpSampling):
@@ -279,33 +284,52 @@ def _pairs(value, rank: int, name: str) -> tuple:
     return pairs
 
 
-class _ZeroPadding(Layer):
-    """Pads the spatial axes with zeros: `padding` (before, after) per axis."""
+class _PerAxisPairs(Layer):
+    """ZeroPadding and Cropping: (before, after) amounts for each spatial axis, kept in the
+    attribute (and config key) `_argument`; each axis grows by `_sign` * (before + after)."""
 
     _rank = 2
+    _argument = "padding"
+    _sign = 1
 
-    def __init__(self, padding=1, data_format: str | None = None, **kwargs) -> None:
+    def __init__(self, amounts, data_format: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.padding = _pairs(padding, self._rank, "padding")
+        setattr(self, self._argument, _pairs(amounts, self._rank, self._argument))
         self.data_format = _normalize_data_format(data_format)
         self.input_spec = InputSpec(ndim=self._rank + 2)
 
-    def call(self, inputs):
-        paddings = [[0, 0] for _ in range(self._rank + 2)]
-        for axis, pair in zip(_spatial_axes(self.data_format, self._rank), self.padding):
-            paddings[axis] = list(pair)
-        return tf.pad(inputs, paddings)
+    def _axis_pairs(self):
+        """(spatial axis, (before, after)) for each spatial axis."""
+        return zip(_spatial_axes(self.data_format, self._rank), getattr(self, self._argument))
+
+    def _check(self, shape: list) -> None:
+        """Raise for input shapes the layer cannot take (none by default)."""
 
     def compute_output_shape(self, input_shape) -> tf.TensorShape:
         shape = _shape_list(input_shape)
-        for axis, (a, b) in zip(_spatial_axes(self.data_format, self._rank), self.padding):
-            shape[axis] = None if shape[axis] is None else shape[axis] + a + b
+        self._check(shape)
+        for axis, (a, b) in self._axis_pairs():
+            shape[axis] = None if shape[axis] is None else shape[axis] + self._sign * (a + b)
         return tf.TensorShape(shape)
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update({"padding": self.padding, "data_format": self.data_format})
+        config.update({self._argument: getattr(self, self._argument),
+                       "data_format": self.data_format})
         return config
+
+
+class _ZeroPadding(_PerAxisPairs):
+    """Pads the spatial axes with zeros: `padding` (before, after) per axis."""
+
+    def __init__(self, padding=1, data_format: str | None = None, **kwargs) -> None:
+        super().__init__(padding, data_format, **kwargs)
+
+    def call(self, inputs):
+        paddings = [[0, 0] for _ in range(self._rank + 2)]
+        for axis, pair in self._axis_pairs():
+            paddings[axis] = list(pair)
+        return tf.pad(inputs, paddings)
 
 
 class ZeroPadding1D(_ZeroPadding):
@@ -318,10 +342,7 @@ class ZeroPadding1D(_ZeroPadding):
         super().__init__(padding, "channels_last", **kwargs)
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.pop("data_format")
-        config["padding"] = self.padding[0]
-        return config
+        return _one_axis_config(super().get_config(), "padding")
 
 
 class ZeroPadding2D(_ZeroPadding):
@@ -336,19 +357,17 @@ class ZeroPadding3D(_ZeroPadding):
     _rank = 3
 
 
-class _Cropping(Layer):
+class _Cropping(_PerAxisPairs):
     """Removes (before, after) positions from each spatial axis."""
 
-    _rank = 2
+    _argument = "cropping"
+    _sign = -1
 
     def __init__(self, cropping=0, data_format: str | None = None, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.cropping = _pairs(cropping, self._rank, "cropping")
-        self.data_format = _normalize_data_format(data_format)
-        self.input_spec = InputSpec(ndim=self._rank + 2)
+        super().__init__(cropping, data_format, **kwargs)
 
     def _check(self, shape: list) -> None:
-        for axis, (a, b) in zip(_spatial_axes(self.data_format, self._rank), self.cropping):
+        for axis, (a, b) in self._axis_pairs():
             if shape[axis] is not None and a + b >= shape[axis]:
                 raise ValueError(f"`cropping` parameter of `{type(self).__name__}` layer must "
                                  f"be smaller than the input size. Received: inputs.shape="
@@ -358,21 +377,9 @@ class _Cropping(Layer):
         shape = inputs.shape.as_list()
         self._check(shape)
         index = [slice(None)] * (self._rank + 2)
-        for axis, (a, b) in zip(_spatial_axes(self.data_format, self._rank), self.cropping):
+        for axis, (a, b) in self._axis_pairs():
             index[axis] = slice(a, -b if b else None)
         return inputs[tuple(index)]
-
-    def compute_output_shape(self, input_shape) -> tf.TensorShape:
-        shape = _shape_list(input_shape)
-        self._check(shape)
-        for axis, (a, b) in zip(_spatial_axes(self.data_format, self._rank), self.cropping):
-            shape[axis] = None if shape[axis] is None else shape[axis] - a - b
-        return tf.TensorShape(shape)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update({"cropping": self.cropping, "data_format": self.data_format})
-        return config
 
 
 class Cropping1D(_Cropping):
@@ -385,10 +392,7 @@ class Cropping1D(_Cropping):
         super().__init__(cropping, "channels_last", **kwargs)
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.pop("data_format")
-        config["cropping"] = self.cropping[0]
-        return config
+        return _one_axis_config(super().get_config(), "cropping")
 
 
 class Cropping2D(_Cropping):

@@ -10,6 +10,7 @@ from eagerflow.keras.layers.recurrent_cells import (
     StackedRNNCells,
     _is_nested,
     deserialize_layer,
+    from_config_with_layer,
     serialize_layer,
 )
 
@@ -50,11 +51,7 @@ class Wrapper(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        layer = deserialize_layer(config.pop("layer"), custom_objects)
-        if isinstance(config.get("dtype"), dict):
-            config["dtype"] = config["dtype"].get("config", {}).get("name", "float32")
-        return cls(layer, **config)
+        return from_config_with_layer(cls, config, "layer", custom_objects)
 
 
 class TimeDistributed(Wrapper):

@@ -149,6 +149,14 @@ class Reduce(Metric):
     def update_state(self, values, sample_weight=None):
         """Add a batch of values (optionally weighted) to the running total and count."""
         values = tf.cast(values, self._dtype)
+        if (sample_weight is not None and self.reduction == "weighted_mean"
+                and values.shape.rank == 0):
+            sample_weight = tf.cast(sample_weight, self._dtype)
+            if sample_weight.shape.rank == 0:
+                # One weighted scalar (the loss tracker's batch mean weighted by the batch
+                # size): the general path below would only multiply and sum by one.
+                self.total.assign_add(values * sample_weight)
+                return self.count.assign_add(sample_weight)
         if sample_weight is not None:
             reduce = tf.reduce_sum if self.reduction == "sum" else tf.reduce_mean
             values, sample_weight = _prepare_weights(values, sample_weight, reduce)
@@ -157,7 +165,9 @@ class Reduce(Metric):
         if self.reduction == "sum":
             return self.total.assign_add(total)
         if self.reduction == "sum_over_batch_size" or sample_weight is None:
-            num_values = tf.cast(tf.size(values), self._dtype)
+            count = values.shape.num_elements()  # known when tracing a fixed batch shape
+            num_values = (tf.constant(count, self._dtype) if count is not None
+                          else tf.cast(tf.size(values), self._dtype))
         else:
             num_values = tf.reduce_sum(sample_weight)
         self.total.assign_add(total)

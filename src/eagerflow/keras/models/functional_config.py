@@ -122,7 +122,11 @@ def _resolve(node_data, outputs_of: dict, layers: dict):
 
     found_missing = []
 
-    def convert(value):
+    def convert(value, legacy=False):
+        if legacy and _is_reference(value) and value[0] in outputs_of:
+            # tf_keras writes tensors among call kwargs as [layer, node, tensor] lists
+            # (MultiHeadAttention's `value`, an RNN's `initial_state`).
+            value = {"class_name": "__keras_tensor__", "config": {"keras_history": value[:3]}}
         if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
             history = value.get("config", {}).get("keras_history")
             if not _is_reference(history):
@@ -132,9 +136,9 @@ def _resolve(node_data, outputs_of: dict, layers: dict):
                 found_missing.append(history)
             return result
         if isinstance(value, dict):
-            return {key: convert(item) for key, item in value.items()}
+            return {key: convert(item, legacy) for key, item in value.items()}
         if isinstance(value, list):
-            return [convert(item) for item in value]
+            return [convert(item, legacy) for item in value]
         return value
 
     if isinstance(node_data, dict):  # Keras 3
@@ -153,7 +157,7 @@ def _resolve(node_data, outputs_of: dict, layers: dict):
                 return None
             tensors.append(result)
             if len(reference) == 4 and isinstance(reference[3], dict):
-                kwargs.update(convert(reference[3]))
+                kwargs.update(convert(reference[3], legacy=True))
         if found_missing:
             return None
         return ((tensors[0] if len(tensors) == 1 else tensors),), kwargs

@@ -11,10 +11,11 @@ import eagerflow as tf
 
 
 def default_name(cls: type) -> str:
-    from eagerflow.core.module import _camel_to_snake
+    """The unique default name of a new optimizer of class `cls` ('adam', 'adam_1', ...)."""
     from eagerflow.keras import backend
+    from eagerflow.keras.serialization_helpers import snake_case
 
-    return backend.unique_object_name(_camel_to_snake(cls.__name__))
+    return backend.unique_object_name(snake_case(cls.__name__))
 
 
 def hyperparameter(value: Any, what: str) -> float | None:

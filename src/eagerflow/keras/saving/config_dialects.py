@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from eagerflow.keras.saving import op_layer_configs
+
 __all__ = ["compile_config_for_keras3", "legacy_keras_version", "model_config_for_keras3",
            "model_config_for_tf_keras"]
 
@@ -47,9 +49,14 @@ def _layer_lists(config: Any):
 
 
 def model_config_for_keras3(config: dict) -> dict:
-    """InputLayers use `batch_shape`; layers after an InputLayer drop `batch_input_shape`."""
+    """InputLayers use `batch_shape`; layers after an InputLayer drop `batch_input_shape`;
+    operator layers become the Keras 3 operation classes of their ops where there is one."""
     config = copy.deepcopy(config)
     for layers in _layer_lists(config):
+        for index, entry in enumerate(layers):
+            if isinstance(entry, dict) and \
+                    entry.get("class_name") in op_layer_configs.OP_LAYER_CLASSES:
+                layers[index] = op_layer_configs.op_layer_for_keras3(entry)
         entries = [e for e in layers if isinstance(e, dict) and isinstance(e.get("config"), dict)]
         has_input = any(e.get("class_name") == "InputLayer" for e in entries)
         for entry in entries:
@@ -102,7 +109,13 @@ def model_config_for_tf_keras(config: dict) -> dict:
             if isinstance(inner, dict) and "batch_shape" in inner:
                 inner["batch_input_shape"] = inner.pop("batch_shape")
             if isinstance(entry.get("inbound_nodes"), list):
-                entry["inbound_nodes"] = [_node_for_tf_keras(n) for n in entry["inbound_nodes"]]
+                if entry.get("class_name") in op_layer_configs.OP_LAYER_CLASSES:
+                    label = entry.get("name") or entry.get("class_name")
+                    entry["inbound_nodes"] = [op_layer_configs.op_node_for_tf_keras(n, label)
+                                              for n in entry["inbound_nodes"]]
+                else:
+                    entry["inbound_nodes"] = [_node_for_tf_keras(n)
+                                              for n in entry["inbound_nodes"]]
     pending = [config]
     while pending:
         node = pending.pop()

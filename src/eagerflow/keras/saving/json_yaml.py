@@ -64,7 +64,18 @@ def model_to_yaml(model: Any, **kwargs) -> str:
 def _check_yaml_tokens(text: str) -> None:
     import yaml
 
+    opening = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken,
+               yaml.BlockSequenceStartToken, yaml.BlockMappingStartToken)
+    closing = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
+    depth = 0
     for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        if isinstance(token, opening):
+            depth += 1
+            if depth > safety.LIMITS.max_json_depth:
+                raise ValueError(f"Model YAML nests more than {safety.LIMITS.max_json_depth} "
+                                 "levels deep; refusing a file built to exhaust the parser.")
+        elif isinstance(token, closing):
+            depth -= 1
         if isinstance(token, yaml.TagToken):
             raise ValueError(f"Refusing the YAML tag {token.value[0]}{token.value[1]!s}: model "
                              "YAML holds plain data only (tags such as !!python/object could "

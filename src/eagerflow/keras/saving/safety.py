@@ -175,7 +175,9 @@ def check_config_tree(config: Any, what: str = "model config") -> None:
             _refuse_lambda(node)
             pending.extend((value, str(name), depth + 1) for name, value in node.items())
         elif isinstance(node, (list, tuple)):
-            pending.extend((value, key, depth + 1) for value in node)
+            # A list under a resource key is embedded data (a vocabulary), not a path.
+            item_key = None if key in RESOURCE_KEYS else key
+            pending.extend((value, item_key, depth + 1) for value in node)
         elif isinstance(node, bool) or node is None:
             continue
         elif isinstance(node, int):

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from eagerflow.keras.saving import object_registration as registration
-from eagerflow.keras.saving import safety
+from eagerflow.keras.saving import op_layer_configs, safety
 
 __all__ = ["deserialize_keras_object", "serialize_keras_object"]
 
@@ -271,6 +271,11 @@ def _resolve(config: dict, custom_objects: dict | None, module_objects: dict | N
         raise TypeError(f"registered_name must be a string or null. Received: {registered!r}")
     if name in _DENIED_NAMES:
         raise _refusal(what, name, module)
+    if not functions and name in op_layer_configs.OP_LAYER_CLASSES and (
+            module is None or module in op_layer_configs.op_layer_modules()):
+        from eagerflow.keras.layers import tf_op_layer  # its ops resolve via the allow-list
+
+        return getattr(tf_op_layer, name)  # name is one of the two fixed class names
     categories = _categories_for(module, name)
     if name.startswith("Custom>") and not functions:  # tf_keras's name for its own optimizers
         name = name[len("Custom>"):]
@@ -293,6 +298,7 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None,
         # The whole tree is checked before anything is built, so no part of a config can run
         # ahead of the checks on a later part.
         safety.check_config_tree(config)
+        config = op_layer_configs.with_op_layers_normalized(config)
         config = _without_inert_keys(config, custom_objects, module_objects)
         return _deserialize(config, custom_objects, module_objects)
 

@@ -15,6 +15,7 @@ import tempfile
 import zipfile
 from urllib.parse import urlsplit
 
+from eagerflow.core import files
 from eagerflow.keras.utils import io_utils
 from eagerflow.keras.utils.progbar import Progbar
 
@@ -138,10 +139,8 @@ def _download(origin: str, fpath: str) -> None:
     import urllib.request
 
     io_utils.print_msg(f"Downloading data from {origin}")
-    directory = os.path.dirname(fpath)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".download-")
     try:
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(origin) as response:
+        with files.atomic_write(fpath) as out, urllib.request.urlopen(origin) as response:
             length = response.headers.get("Content-Length")
             bar = Progbar(int(length) if length and length.isdigit() else None)
             done = 0
@@ -151,15 +150,11 @@ def _download(origin: str, fpath: str) -> None:
                 bar.update(done, finalize=False if bar.target is None else None)
             if bar.target is None or done < bar.target:
                 bar.update(done, finalize=True)
-        os.replace(temporary, fpath)
     except urllib.error.HTTPError as error:
         raise Exception(f"URL fetch failure on {origin}: {error.code} -- {error.msg}") from error
     except urllib.error.URLError as error:
         raise Exception(f"URL fetch failure on {origin}: {getattr(error, 'errno', None)} -- "
                         f"{error.reason}") from error
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
 
 
 def get_file(fname: str | os.PathLike | None = None, origin: str | None = None,

@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from eagerflow.core import files
 from eagerflow.keras.utils.dot_export import DotGraph, model_to_dot
-from eagerflow.keras.utils.io_utils import write_atomically, write_text_atomically
 from eagerflow.keras.utils.model_graph import PlotOptions, build_model_graph
 from eagerflow.keras.utils.plot_layout import PlotLayout, layout_graph, layout_model
 from eagerflow.keras.utils.plot_render import render_image, render_svg
@@ -87,11 +87,13 @@ def plot_model(model: Any, to_file: str | os.PathLike = "model.png", show_shapes
     pillow_format = None if extension == "svg" else _pillow_format(extension)
     plot = layout_graph(build_model_graph(model, options, layer_range), options, rankdir, dpi)
     if extension == "svg":
-        write_text_atomically(path, render_svg(plot))
+        with files.atomic_write(path, "w", encoding="utf-8") as stream:
+            stream.write(render_svg(plot))
     else:
         image = render_image(plot)
         extra = {"resolution": float(dpi)} if pillow_format == "PDF" else {"dpi": (dpi, dpi)}
-        write_atomically(path, lambda tmp: image.save(tmp, format=pillow_format, **extra))
+        with files.atomic_path(path) as temporary:
+            image.save(temporary, format=pillow_format, **extra)
     if extension != "pdf" and "IPython" in sys.modules:
         try:
             from IPython import display

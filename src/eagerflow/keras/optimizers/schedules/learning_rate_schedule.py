@@ -74,12 +74,25 @@ def _as(value, dtype):
     return tf.constant(value, dtype=dtype)
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """`initial_learning_rate * decay_rate ** (step / decay_steps)`; with `staircase=True` the
-    exponent is floored, so the rate drops every `decay_steps` steps."""
+class _BuiltinSchedule(LearningRateSchedule):
+    """A built-in schedule whose config is its `_config_keys` arguments, each read from the
+    attribute of that name (or `_name`), as JSON-safe Python values."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase: bool = False,
-                 name: str = "ExponentialDecay") -> None:
+    _config_keys: tuple[str, ...] = ()
+
+    def get_config(self) -> dict:
+        return {key: _plain(getattr(self, key) if hasattr(self, key) else
+                            getattr(self, f"_{key}")) for key in self._config_keys}
+
+
+class _RatioDecay(_BuiltinSchedule):
+    """A decay of the initial rate by a function of `step / decay_steps` (floored when
+    `staircase=True`) and `decay_rate`: ExponentialDecay and InverseTimeDecay."""
+
+    _config_keys = ("initial_learning_rate", "decay_steps", "decay_rate", "staircase", "name")
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase: bool,
+                 name: str) -> None:
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = _positive_steps(decay_steps, "decay_steps")
         self.decay_rate = decay_rate
@@ -89,20 +102,32 @@ class ExponentialDecay(LearningRateSchedule):
     def __call__(self, step):
         initial = _rate_tensor(self.initial_learning_rate, "initial_learning_rate")
         dtype = initial.dtype
-        exponent = _as(step, dtype) / _as(self.decay_steps, dtype)
+        ratio = _as(step, dtype) / _as(self.decay_steps, dtype)
         if self.staircase:
-            exponent = tf.floor(exponent)
-        return initial * tf.pow(_as(self.decay_rate, dtype), exponent)
+            ratio = tf.floor(ratio)
+        return self._decay(initial, _as(self.decay_rate, dtype), ratio)
 
-    def get_config(self) -> dict:
-        return {"initial_learning_rate": _plain(self.initial_learning_rate),
-                "decay_steps": _plain(self.decay_steps), "decay_rate": _plain(self.decay_rate),
-                "staircase": self.staircase, "name": self.name}
+    def _decay(self, initial, decay_rate, ratio):
+        raise NotImplementedError(f"{type(self).__name__} must define `_decay`.")
 
 
-class PiecewiseConstantDecay(LearningRateSchedule):
+class ExponentialDecay(_RatioDecay):
+    """`initial_learning_rate * decay_rate ** (step / decay_steps)`; with `staircase=True` the
+    exponent is floored, so the rate drops every `decay_steps` steps."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase: bool = False,
+                 name: str = "ExponentialDecay") -> None:
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
+
+    def _decay(self, initial, decay_rate, ratio):
+        return initial * tf.pow(decay_rate, ratio)
+
+
+class PiecewiseConstantDecay(_BuiltinSchedule):
     """`values[0]` while step <= boundaries[0], `values[i]` while boundaries[i-1] < step <=
     boundaries[i], and `values[-1]` after the last boundary."""
+
+    _config_keys = ("boundaries", "values", "name")
 
     def __init__(self, boundaries, values, name: str = "PiecewiseConstant") -> None:
         boundaries, values = list(boundaries), list(values)
@@ -126,14 +151,13 @@ class PiecewiseConstantDecay(LearningRateSchedule):
             result = tf.where(step <= _as(boundary, tf.float64), value, result)
         return result
 
-    def get_config(self) -> dict:
-        return {"boundaries": _plain(self.boundaries), "values": _plain(self.values),
-                "name": self.name}
 
-
-class PolynomialDecay(LearningRateSchedule):
+class PolynomialDecay(_BuiltinSchedule):
     """`(initial - end) * (1 - step / decay_steps) ** power + end`, the step held at
     `decay_steps`; with `cycle=True` decay_steps grows to the next multiple above the step."""
+
+    _config_keys = ("initial_learning_rate", "decay_steps", "end_learning_rate", "power",
+                    "cycle", "name")
 
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001,
                  power=1.0, cycle: bool = False, name: str = "PolynomialDecay") -> None:
@@ -160,37 +184,17 @@ class PolynomialDecay(LearningRateSchedule):
         fraction_left = 1.0 - step / decay_steps
         return (initial - end) * tf.pow(fraction_left, _as(self.power, dtype)) + end
 
-    def get_config(self) -> dict:
-        return {"initial_learning_rate": _plain(self.initial_learning_rate),
-                "decay_steps": _plain(self.decay_steps),
-                "end_learning_rate": _plain(self.end_learning_rate),
-                "power": _plain(self.power), "cycle": self.cycle, "name": self.name}
 
-
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_RatioDecay):
     """`initial_learning_rate / (1 + decay_rate * step / decay_steps)` (the ratio floored when
     `staircase=True`)."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase: bool = False,
                  name: str = "InverseTimeDecay") -> None:
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = _positive_steps(decay_steps, "decay_steps")
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
-    def __call__(self, step):
-        initial = _rate_tensor(self.initial_learning_rate, "initial_learning_rate")
-        dtype = initial.dtype
-        ratio = _as(step, dtype) / _as(self.decay_steps, dtype)
-        if self.staircase:
-            ratio = tf.floor(ratio)
-        return initial / (1.0 + _as(self.decay_rate, dtype) * ratio)
-
-    def get_config(self) -> dict:
-        return {"initial_learning_rate": _plain(self.initial_learning_rate),
-                "decay_steps": _plain(self.decay_steps), "decay_rate": _plain(self.decay_rate),
-                "staircase": self.staircase, "name": self.name}
+    def _decay(self, initial, decay_rate, ratio):
+        return initial / (1.0 + decay_rate * ratio)
 
 
 def _cosine_factor(fraction, alpha: float, dtype):
@@ -199,9 +203,12 @@ def _cosine_factor(fraction, alpha: float, dtype):
     return (1.0 - alpha) * cosine + alpha
 
 
-class CosineDecay(LearningRateSchedule):
+class CosineDecay(_BuiltinSchedule):
     """Cosine decay from the initial rate (or, after a linear warmup of `warmup_steps` steps,
     from `warmup_target`) to `alpha` times that rate over `decay_steps` steps."""
+
+    _config_keys = ("initial_learning_rate", "decay_steps", "alpha", "name", "warmup_target",
+                    "warmup_steps")
 
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name: str = "CosineDecay",
                  warmup_target=None, warmup_steps=0) -> None:
@@ -231,16 +238,13 @@ class CosineDecay(LearningRateSchedule):
         decayed = target * _cosine_factor((step - warmup_steps) / decay_steps, self.alpha, dtype)
         return tf.where(step < warmup_steps, warmup, decayed)
 
-    def get_config(self) -> dict:
-        return {"initial_learning_rate": _plain(self.initial_learning_rate),
-                "decay_steps": _plain(self.decay_steps), "alpha": _plain(self.alpha),
-                "name": self.name, "warmup_target": _plain(self.warmup_target),
-                "warmup_steps": _plain(self.warmup_steps)}
 
-
-class CosineDecayRestarts(LearningRateSchedule):
+class CosineDecayRestarts(_BuiltinSchedule):
     """Cosine decay with warm restarts (SGDR): period i lasts `first_decay_steps * t_mul**i`
     steps and starts from `initial_learning_rate * m_mul**i`."""
+
+    _config_keys = ("initial_learning_rate", "first_decay_steps", "t_mul", "m_mul", "alpha",
+                    "name")
 
     def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0,
                  alpha=0.0, name: str = "SGDRDecay") -> None:
@@ -268,12 +272,6 @@ class CosineDecayRestarts(LearningRateSchedule):
         m_factor = tf.pow(_as(self._m_mul, dtype), restart)
         cosine = 0.5 * m_factor * (1.0 + tf.cos(_as(math.pi, dtype) * fraction))
         return initial * ((1.0 - self.alpha) * cosine + self.alpha)
-
-    def get_config(self) -> dict:
-        return {"initial_learning_rate": _plain(self.initial_learning_rate),
-                "first_decay_steps": _plain(self.first_decay_steps),
-                "t_mul": _plain(self._t_mul), "m_mul": _plain(self._m_mul),
-                "alpha": _plain(self.alpha), "name": self.name}
 
 
 _BUILTINS = {cls.__name__: cls for cls in (

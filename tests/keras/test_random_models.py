@@ -1,0 +1,646 @@
+"""Property tests on random Keras models: forward passes agree eager / tf.function / predict,
+shapes agree symbolic / real, and serialization, training and callbacks keep them equal.
+
+Models are drawn as data by tests/keras/random_models.py, so a failure prints the model.
+"""
+
+import contextlib
+import os
+import tempfile
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import eagerflow as tf
+
+from .random_models import (
+    OPTIMIZERS,
+    build_model,
+    make_inputs,
+    make_optimizer,
+    make_targets,
+    model_specs,
+)
+
+keras = tf.keras
+
+FAST = settings(max_examples=10, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def assert_close(actual, expected, tol=1e-5):
+    np.testing.assert_allclose(np.asarray(actual), np.asarray(expected), rtol=tol, atol=tol)
+
+
+# (1) forward passes and shapes ---------------------------------------------------------------
+
+def check_forward(spec, batch):
+    """Eager, tf.function and predict give one answer, of the shape the spec tracked."""
+    model = build_model(spec)
+    assert tuple(model.output_shape) == (None,) + spec.output_shape
+    traced = tf.function(lambda v: model(v, training=False))
+    signature = [tf.TensorSpec((None,) + spec.symbolic_input_shape, model.inputs[0].dtype)]
+    any_batch = tf.function(lambda v: model(v, training=False), input_signature=signature)
+    # A variable-length model also runs on longer sequences (one trace for any length).
+    lengths = [None, spec.input_shape[0] + 2] if spec.time_unknown else [None]
+    for steps in lengths:
+        x = make_inputs(spec, batch, steps=steps)
+        eager = model(x).numpy()
+        assert eager.shape == (batch,) + spec.output_shape
+        assert np.all(np.isfinite(eager))
+        assert_close(traced(tf.constant(x)).numpy(), eager)
+        assert_close(any_batch(tf.constant(x)).numpy(), eager)
+        assert_close(model.predict(x, verbose=0), eager)
+        assert_close(model(x[:1]).numpy(), eager[:1])  # rows are independent at inference
+
+
+@FAST
+@given(model_specs(), st.integers(1, 4))
+def test_eager_function_and_predict_agree(spec, batch):
+    check_forward(spec, batch)
+
+
+def check_layer_shapes(spec, batch):
+    """Every layer's symbolic output shape matches the real intermediate value's shape."""
+    model = build_model(spec)
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    # The newest node: Sequential re-calls its stack on each add (xfail test below).
+    outputs = [layer.get_output_at(-1) for layer in layers]
+    probe = keras.Model(model.inputs, outputs)
+    values = probe(make_inputs(spec, batch))
+    values = values if isinstance(values, (list, tuple)) else [values]
+    for layer, value in zip(layers, values):
+        symbolic = layer.get_output_at(-1).shape.as_list()
+        assert len(symbolic) == len(value.shape), layer.name
+        for known, real in zip(symbolic, value.shape):
+            assert known is None or known == real, (layer.name, symbolic, value.shape)
+        unknown = symbolic[1:].count(None)
+        # Only a variable-length model's time axis may be None, and only on rank-3 values.
+        assert unknown == 0 or (spec.time_unknown and unknown == 1 and symbolic[1] is None
+                                and len(symbolic) == 3), (layer.name, symbolic, value.shape)
+    computed = model.compute_output_shape((batch,) + spec.input_shape)
+    assert tuple(computed) == (batch,) + spec.output_shape
+
+
+@FAST
+@given(model_specs(), st.integers(1, 4))
+def test_symbolic_layer_shapes_equal_real_shapes(spec, batch):
+    check_layer_shapes(spec, batch)
+
+
+# (2) configs and files ---------------------------------------------------------------------
+
+def fitted(spec, optimizer_name: str, batch: int = 4, epochs: int = 1):
+    """A model built from `spec`, compiled with mse and the named optimizer, fit briefly."""
+    model = build_model(spec)
+    model.compile(optimizer=make_optimizer(optimizer_name), loss="mse", metrics=["mae"])
+    x, y = make_inputs(spec, batch), make_targets(spec, batch)
+    model.fit(x, y, batch_size=2, epochs=epochs, shuffle=False, verbose=0)
+    return model, x, y
+
+
+def optimizer_state(model) -> list:
+    return [np.array(v) for v in model.optimizer.variables]
+
+
+def check_config_round_trip(spec):
+    """from_config(get_config()), model_from_json(to_json()) and clone_model give the same
+    architecture: same config again and, with the weights copied, the same predictions."""
+    model = build_model(spec)
+    x = make_inputs(spec, 3)
+    expected = model(x).numpy()
+    config = model.get_config()
+    clones = [type(model).from_config(config),
+              keras.models.model_from_json(model.to_json()),
+              keras.models.clone_model(model)]
+    for clone in clones:
+        assert type(clone) is type(model)
+        assert [type(layer) for layer in clone.layers] == [type(layer) for layer in model.layers]
+        clone.set_weights(model.get_weights())
+        assert_close(clone(x).numpy(), expected)
+        assert_close(clone.predict(x, verbose=0), expected)
+    assert clones[0].get_config() == config
+    assert clones[1].to_json() == model.to_json()
+
+
+@FAST
+@given(model_specs())
+def test_config_and_json_round_trips_keep_predictions(spec):
+    check_config_round_trip(spec)
+
+
+def check_model_file(spec, optimizer_name: str, suffix: str):
+    """A fitted model saved whole (.keras / .h5) loads with equal predictions, compile state
+    and optimizer state: one more training step on each gives equal weights."""
+    model, x, y = fitted(spec, optimizer_name)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model" + suffix)
+        model.save(path)
+        loaded = keras.models.load_model(path)
+    assert_close(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert [w.shape for w in loaded.get_weights()] == [w.shape for w in model.get_weights()]
+    for got, want in zip(loaded.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(got, want)
+    assert type(loaded.optimizer) is type(model.optimizer)
+    assert len(optimizer_state(loaded)) == len(optimizer_state(model))
+    for got, want in zip(optimizer_state(loaded), optimizer_state(model)):
+        assert_close(got, want)
+    if not spec.has_dropout:
+        for trained in (model, loaded):
+            trained.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+        for got, want in zip(loaded.get_weights(), model.get_weights()):
+            assert_close(got, want, tol=1e-4)
+
+
+def check_weights_file(spec, optimizer_name: str, suffix: str):
+    """save_weights / load_weights (.weights.h5 or a TF checkpoint prefix) into a freshly
+    initialized twin gives equal weights and predictions; a checkpoint also restores the
+    optimizer (a further step on both gives equal weights)."""
+    model, x, y = fitted(spec, optimizer_name)
+    twin = build_model(spec, seed=1)
+    twin.compile(optimizer=make_optimizer(optimizer_name), loss="mse", metrics=["mae"])
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "weights" + suffix)
+        model.save_weights(path)
+        twin.load_weights(path)
+        for got, want in zip(twin.get_weights(), model.get_weights()):
+            np.testing.assert_array_equal(got, want)
+        assert_close(twin.predict(x, verbose=0), model.predict(x, verbose=0))
+        if suffix == "" and not spec.has_dropout:
+            for trained in (model, twin):
+                trained.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+            for got, want in zip(twin.get_weights(), model.get_weights()):
+                assert_close(got, want, tol=1e-4)
+
+
+def specs_for_file(suffixes):
+    """(spec, suffix) pairs; models nested in models only for the formats whose weight paths
+    are not walked by Keras 3's saveable-path order (see the xfail test on nested models)."""
+    return st.sampled_from(suffixes).flatmap(lambda suffix: st.tuples(
+        model_specs(max_layers=3, allow_nesting=suffix in ("", ".h5")), st.just(suffix)))
+
+
+@FAST
+@given(specs_for_file([".keras", ".h5"]), st.sampled_from(OPTIMIZERS))
+def test_saved_model_files_load_equal(spec_and_suffix, optimizer_name):
+    spec, suffix = spec_and_suffix
+    check_model_file(spec, optimizer_name, suffix)
+
+
+@FAST
+@given(specs_for_file([".weights.h5", ""]), st.sampled_from(OPTIMIZERS))
+def test_saved_weights_load_equal(spec_and_suffix, optimizer_name):
+    spec, suffix = spec_and_suffix
+    check_weights_file(spec, optimizer_name, suffix)
+
+
+# (3), (4) training paths agree -------------------------------------------------------------
+
+LOSSES = ["mse", "mae", "huber", "log_cosh", "mean_squared_logarithmic_error"]
+
+
+def assert_weights_close(model, other, tol=1e-5):
+    weights, others = model.get_weights(), other.get_weights()
+    assert len(weights) == len(others)
+    for got, want in zip(others, weights):
+        assert_close(got, want, tol=tol)
+
+
+def compiled_twin(spec, optimizer_name, loss, run_eagerly=False, metrics=("mae",)):
+    model = build_model(spec)
+    model.compile(optimizer=make_optimizer(optimizer_name), loss=loss, metrics=list(metrics),
+                  run_eagerly=run_eagerly)
+    return model
+
+
+def check_eager_fit_equals_compiled(spec, optimizer_name, loss, weighted):
+    """fit with run_eagerly=True and the compiled train step: same history and weights."""
+    x, y = make_inputs(spec, 4), make_targets(spec, 4)
+    sample_weight = np.array([0.5, 1.0, 2.0, 0.0], np.float32) if weighted else None
+    histories, models = [], []
+    for run_eagerly in (True, False):
+        model = compiled_twin(spec, optimizer_name, loss, run_eagerly)
+        history = model.fit(x, y, sample_weight=sample_weight, batch_size=2, epochs=1,
+                            shuffle=False, verbose=0)
+        histories.append(history.history)
+        models.append(model)
+    assert histories[0].keys() == histories[1].keys()
+    for key in histories[0]:
+        assert_close(histories[1][key], histories[0][key])
+    assert_weights_close(*models)
+    assert int(models[0].optimizer.iterations) == int(models[1].optimizer.iterations) == 2
+
+
+@FAST
+@given(model_specs(allow_dropout=False, max_layers=3), st.sampled_from(OPTIMIZERS),
+       st.sampled_from(LOSSES), st.booleans())
+def test_fit_run_eagerly_equals_compiled(spec, optimizer_name, loss, weighted):
+    check_eager_fit_equals_compiled(spec, optimizer_name, loss, weighted)
+
+
+def tape_training(spec, optimizer_name, loss, x, y, batch_size, traced):
+    """Train with a hand-written GradientTape loop (eager or in tf.function)."""
+    model = build_model(spec)
+    optimizer = make_optimizer(optimizer_name)
+    loss_object = keras.losses.get(loss)
+
+    def train_step(x_batch, y_batch):
+        # Workaround: an outermost call does not yet clear the previous call's activity
+        # losses (see the xfail tests on activity regularizers).
+        model._clear_losses()
+        with tf.GradientTape() as tape:
+            prediction = model(x_batch, training=True)
+            value = tf.reduce_mean(loss_object(y_batch, prediction))
+            if model.losses:
+                value += tf.add_n(model.losses)
+        variables = model.trainable_variables
+        optimizer.apply_gradients(zip(tape.gradient(value, variables), variables))
+        return value
+
+    step = tf.function(train_step) if traced else train_step
+    values = []
+    for start in range(0, len(x), batch_size):
+        values.append(float(step(x[start:start + batch_size], y[start:start + batch_size])))
+    return model, values
+
+
+def check_tape_loop_equals_fit(spec, optimizer_name, loss, batch_size):
+    """A GradientTape loop with a Keras optimizer (eager and traced) equals compiled fit."""
+    x, y = make_inputs(spec, 5), make_targets(spec, 5)
+    reference = compiled_twin(spec, optimizer_name, loss, metrics=())
+    history = reference.fit(x, y, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
+    for traced in (False, True):
+        model, values = tape_training(spec, optimizer_name, loss, x, y, batch_size, traced)
+        assert_weights_close(reference, model, tol=1e-5)
+        # fit's reported loss is the sample-weighted mean over the epoch's batches.
+        sizes = [len(x[start:start + batch_size]) for start in range(0, len(x), batch_size)]
+        assert_close(np.dot(values, sizes) / len(x), history.history["loss"][0])
+
+
+@FAST
+@given(model_specs(allow_dropout=False, max_layers=3), st.sampled_from(OPTIMIZERS),
+       st.sampled_from(LOSSES), st.integers(1, 5))
+def test_gradient_tape_loop_equals_fit(spec, optimizer_name, loss, batch_size):
+    check_tape_loop_equals_fit(spec, optimizer_name, loss, batch_size)
+
+
+# (6) batch sizes do not change evaluate / predict -------------------------------------------
+
+def check_batch_sizes(spec, samples, batch_size, weighted):
+    """evaluate / predict with any batch size equal the single full-batch result, and the
+    closed forms: `metrics` ignore sample weights, `weighted_metrics` use them, the loss is
+    the weighted sum over the sample count plus the regularization losses."""
+    model = build_model(spec)
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae", "mse"], weighted_metrics=["mse"])
+    x, y = make_inputs(spec, samples), make_targets(spec, samples)
+    sample_weight = (np.random.default_rng(2).uniform(0.1, 2.0, samples).astype(np.float32)
+                     if weighted else None)
+    full = model.evaluate(x, y, sample_weight=sample_weight, batch_size=samples, verbose=0,
+                          return_dict=True)
+    batched = model.evaluate(x, y, sample_weight=sample_weight, batch_size=batch_size,
+                             verbose=0, return_dict=True)
+    assert full.keys() == batched.keys() == {"loss", "mae", "mse", "weighted_mse"}
+    for key in full:
+        assert_close(batched[key], full[key])
+    predicted = model.predict(x, batch_size=batch_size, verbose=0)
+    assert_close(predicted, model.predict(x, batch_size=samples, verbose=0))
+    assert_close(predicted, model(x).numpy())
+    weights = np.ones(samples, np.float32) if sample_weight is None else sample_weight
+    squared = np.mean((predicted - y) ** 2, axis=-1)
+    assert_close(full["mse"], np.mean(squared))
+    assert_close(full["mae"], np.mean(np.abs(predicted - y)))
+    assert_close(full["weighted_mse"], np.sum(squared * weights) / np.sum(weights))
+    if not spec.has_regularizer:
+        assert_close(full["loss"], np.sum(squared * weights) / samples)
+
+
+@FAST
+@given(model_specs(max_layers=3), st.integers(1, 9), st.integers(1, 10), st.booleans())
+def test_evaluate_and_predict_independent_of_batch_size(spec, samples, batch_size, weighted):
+    check_batch_sizes(spec, samples, batch_size, weighted)
+
+
+# (7) tf.data into fit equals NumPy arrays ---------------------------------------------------
+
+def check_dataset_equals_arrays(spec, samples, batch_size, epochs):
+    """fit on a batched tf.data.Dataset equals fit on the same NumPy arrays (shuffle=False):
+    equal histories (with validation) and equal weights."""
+    x, y = make_inputs(spec, samples), make_targets(spec, samples)
+    x_val, y_val = make_inputs(spec, 3, seed=5), make_targets(spec, 3, seed=6)
+    arrays = compiled_twin(spec, "Adam", "mse")
+    from_arrays = arrays.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=False,
+                             validation_data=(x_val, y_val), verbose=0).history
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size)
+    validation = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(2)
+    pipeline = compiled_twin(spec, "Adam", "mse")
+    from_dataset = pipeline.fit(dataset, epochs=epochs, validation_data=validation,
+                                verbose=0).history
+    assert from_arrays.keys() == from_dataset.keys()
+    assert set(from_arrays) == {"loss", "mae", "val_loss", "val_mae"}
+    for key in from_arrays:
+        assert len(from_dataset[key]) == epochs
+        assert_close(from_dataset[key], from_arrays[key])
+    assert_weights_close(arrays, pipeline)
+
+
+@FAST
+@given(model_specs(allow_dropout=False, max_layers=3), st.integers(1, 7), st.integers(1, 4),
+       st.integers(1, 2))
+def test_dataset_fit_equals_array_fit(spec, samples, batch_size, epochs):
+    check_dataset_equals_arrays(spec, samples, batch_size, epochs)
+
+
+# (5) callbacks on random models ------------------------------------------------------------
+
+def expected_epochs(losses, epochs, patience, min_delta) -> int:
+    """How many epochs EarlyStopping(monitor="loss") lets run, by its documented rule."""
+    best, wait = np.inf, 0
+    for epoch, loss in enumerate(losses):
+        wait += 1
+        if loss + min_delta < best:  # improved by more than min_delta
+            best, wait = loss, 0
+            continue
+        if wait >= patience and epoch > 0:
+            return epoch + 1
+    return epochs
+
+
+def improving_epochs(losses) -> list:
+    """The (1-based) epochs at which ModelCheckpoint(save_best_only=True) saves."""
+    best, saved = np.inf, []
+    for epoch, loss in enumerate(losses):
+        if loss < best:
+            best = loss
+            saved.append(epoch + 1)
+    return saved
+
+
+def event_tags(folder) -> set:
+    return {value.tag for path in tf.summary.event_files(folder)
+            for event in tf.summary.read_events(path) for value in event.summary}
+
+
+def load_checkpoint_file(spec, path, weights_only):
+    if not weights_only:
+        return keras.models.load_model(path)
+    twin = build_model(spec, seed=3)
+    twin.load_weights(path)
+    return twin
+
+
+def check_callbacks(spec, suffix, save_best_only, patience, min_delta, histogram_freq):
+    """ModelCheckpoint, EarlyStopping and TensorBoard together: the epochs that run follow the
+    patience rule, the checkpoint files named by epoch exist and load with the predictions of
+    the model they saved, and the TensorBoard event files hold the epoch losses."""
+    epochs = 3
+    weights_only = suffix in (".weights.h5", "")
+    model = compiled_twin(spec, "SGD", "mse")
+    x, y = make_inputs(spec, 4), make_targets(spec, 4)
+    restore = save_best_only and min_delta == 0
+    with tempfile.TemporaryDirectory() as folder:
+        pattern = os.path.join(folder, "ckpt-{epoch:02d}" + suffix)
+        callbacks = [
+            keras.callbacks.ModelCheckpoint(pattern, monitor="loss",
+                                            save_best_only=save_best_only,
+                                            save_weights_only=weights_only),
+            keras.callbacks.EarlyStopping(monitor="loss", patience=patience,
+                                          min_delta=min_delta, restore_best_weights=restore),
+            keras.callbacks.TensorBoard(os.path.join(folder, "logs"),
+                                        histogram_freq=histogram_freq),
+        ]
+        history = model.fit(x, y, batch_size=2, epochs=epochs, shuffle=False, verbose=0,
+                            validation_data=(x, y), callbacks=callbacks).history
+        losses = history["loss"]
+        assert len(losses) == expected_epochs(losses, epochs, patience, min_delta)
+        saved = improving_epochs(losses) if save_best_only else range(1, len(losses) + 1)
+        for epoch in range(1, epochs + 1):
+            path = pattern.format(epoch=epoch)
+            exists = os.path.exists(path + ".index" if suffix == "" else path)
+            assert exists == (epoch in saved), (epoch, sorted(os.listdir(folder)))
+        last = load_checkpoint_file(spec, pattern.format(epoch=saved[-1]), weights_only)
+        if restore or not save_best_only:  # the newest file holds the final weights
+            assert_close(last.predict(x, verbose=0), model.predict(x, verbose=0))
+        train_tags = event_tags(os.path.join(folder, "logs", "train"))
+        assert {"epoch_loss", "epoch_mae"} <= train_tags
+        assert {"epoch_loss", "epoch_mae"} <= event_tags(os.path.join(folder, "logs",
+                                                                      "validation"))
+        histograms = {tag for tag in train_tags if tag.endswith("/histogram")}
+        # tf_keras's tags: each weight's name, ":" -> "_" (nested models: xfail test below).
+        expected = {weight.name.replace(":", "_") + "/histogram"
+                    for layer in model.layers for weight in layer.weights}
+        if not histogram_freq:
+            assert not histograms
+        elif not any(block[0] == "nested" for block in spec.blocks):
+            assert histograms == expected
+
+
+@FAST
+@given(specs_for_file([".keras", ".h5", ".weights.h5", ""]), st.booleans(), st.integers(0, 2),
+       st.sampled_from([0.0, 1e6]), st.integers(0, 1))
+def test_callbacks_write_loadable_files(spec_and_suffix, save_best_only, patience, min_delta,
+                                        histogram_freq):
+    spec, suffix = spec_and_suffix
+    check_callbacks(spec, suffix, save_best_only, patience, min_delta, histogram_freq)
+
+
+# Bugs found by the properties above, reduced to minimal reproductions --------------------
+
+@pytest.mark.xfail(strict=True, reason=(
+    "LSTM/GRU(units=1) have symbolic output shape (None, None): the zero initial state is "
+    "tf.zeros(tf.concat([[batch], [1]], 0)) and a shape tensor loses its static entries in a "
+    "graph, then (None, 1) * (None, None) broadcasts to (None, None)"))
+@pytest.mark.parametrize("rnn", ["LSTM", "GRU"])
+def test_gated_rnn_with_one_unit_keeps_its_output_shape(rnn):
+    inputs = keras.Input((3, 2))
+    outputs = getattr(keras.layers, rnn)(1)(inputs)
+    assert outputs.shape.as_list() == [None, 1]
+    model = keras.Sequential([keras.Input((3, 2)), getattr(keras.layers, rnn)(1),
+                              keras.layers.Dense(1)])
+    assert model.output_shape == (None, 1)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "tf.zeros / tf.fill with a shape *tensor* (tf.stack / tf.concat of a dynamic batch size and "
+    "constants) in a graph has an all-unknown static shape; TF infers (None, 3)"))
+def test_zeros_of_a_stacked_shape_keeps_its_constant_dims():
+    @tf.function(input_signature=[tf.TensorSpec([None, 2])])
+    def shapes(x):
+        batch = tf.shape(x)[0]
+        assert tf.zeros(tf.stack([batch, 3])).shape.as_list() == [None, 3]
+        assert tf.fill(tf.concat([[batch], [3]], 0), 1.0).shape.as_list() == [None, 3]
+        return x
+
+    shapes(tf.zeros([2, 2]))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Sequential re-calls its whole stack on every add(), so each layer but the last has one "
+    "inbound node per later layer and `layer.output` raises 'multiple inbound nodes' (the "
+    "feature-extractor idiom Model(seq.inputs, seq.layers[i].output) fails)"))
+def test_sequential_layers_have_one_inbound_node():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(5),
+                              keras.layers.Dense(1)])
+    assert [len(layer._inbound_nodes) for layer in model.layers] == [1, 1, 1]
+    features = keras.Model(model.inputs, model.layers[1].output)
+    assert features.output_shape == (None, 5)
+
+
+def _nested_functional_model():
+    def block():
+        inputs = keras.Input((2,))
+        return keras.Model(inputs, keras.layers.PReLU()(inputs))
+
+    inputs = keras.Input((2,))
+    x = inputs
+    for _ in range(4):
+        x = block()(x)
+    return keras.Model(inputs, x)
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
+    "Models nested in a model sometimes fail to load from .keras / .weights.h5 ('... (path "
+    "layers/functional_1/_functional_layers/p_re_lu) expects 1 variables but the file holds "
+    "0'): weights_h5.saveable_paths remembers visited containers by id(), but `model.layers` "
+    "is a fresh list each time; once freed its id is reused by the next model's `layers` "
+    "list, which is then skipped, so the layers get other paths from save to load"))
+def test_nested_models_round_trip_through_keras_files(tmp_path):
+    model = _nested_functional_model()
+    model.set_weights([np.full(w.shape, i + 1.0, np.float32)
+                       for i, w in enumerate(model.get_weights())])
+    for trial in range(10):  # about 2 in 3 round trips fail; all 10 passing is ~1e-5
+        model.save(tmp_path / f"model_{trial}.keras")
+        loaded = keras.models.load_model(tmp_path / f"model_{trial}.keras")
+        for got, want in zip(loaded.get_weights(), model.get_weights()):
+            np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
+    "compile(weighted_metrics=['mse', 'mae']) on a single-output model raises 'When passing "
+    "a list as weighted_metrics, it should have one entry per model output'; tf_keras takes "
+    "a flat list as the metrics of the one output, as it does for `metrics` "
+    "(compile_utils._per_output special-cases only what == 'metrics')"))
+def test_weighted_metrics_list_on_single_output_model():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile("sgd", "mse", weighted_metrics=["mse", "mae"])
+    x, y = np.ones((4, 3), np.float32), np.zeros((4, 2), np.float32)
+    logs = model.evaluate(x, y, sample_weight=np.arange(4.0), verbose=0, return_dict=True)
+    assert set(logs) == {"loss", "weighted_mse", "weighted_mae"}
+
+
+# Gradients: eager == traced == central finite differences (in float64) ---------------------
+
+@contextlib.contextmanager
+def float64_models():
+    previous = keras.backend.floatx()
+    keras.backend.set_floatx("float64")
+    try:
+        yield
+    finally:
+        keras.backend.set_floatx(previous)
+
+
+def check_gradients(spec, batch):
+    """The gradient of a random projection of the output with respect to every trainable
+    weight (and float inputs) is the same eager and traced, and matches central differences
+    at a few random entries of each."""
+    with float64_models():
+        model = build_model(spec)
+        x = tf.constant(make_inputs(spec, batch))
+        rng = np.random.default_rng(3)
+        # Zero-initialized biases / PReLU slopes put values exactly on kinks (0 = relu(0),
+        # min(0, elu(0))) where finite differences are one-sided: move every weight off them.
+        for variable in model.trainable_variables:
+            variable.assign(variable.numpy() + rng.normal(0.0, 0.2, variable.shape))
+        projection = tf.constant(rng.standard_normal((batch,) + spec.output_shape))
+        wrt_input = x.dtype.is_floating
+        sources = list(model.trainable_variables) + ([x] if wrt_input else [])
+
+        def objective(inputs):
+            return tf.reduce_sum(model(inputs, training=False) * projection)
+
+        def gradients(inputs):
+            with tf.GradientTape() as tape:
+                if wrt_input:
+                    tape.watch(inputs)
+                value = objective(inputs)
+            grads = tape.gradient(value, list(model.trainable_variables)
+                                  + ([inputs] if wrt_input else []),
+                                  unconnected_gradients="zero")
+            return [tf.convert_to_tensor(g) for g in grads]
+
+        eager = [g.numpy() for g in gradients(x)]
+        traced = [g.numpy() for g in tf.function(gradients)(x)]
+        assert len(eager) == len(sources)
+        for e, t in zip(eager, traced):
+            assert_close(t, e, tol=1e-9)
+        forward = tf.function(objective)
+        epsilon = 1e-6
+        for source, grad in zip(sources, eager):
+            value = source.numpy()
+            for flat in rng.choice(value.size, size=min(3, value.size), replace=False):
+                index = np.unravel_index(flat, value.shape)
+                shifted = []
+                for sign in (1.0, -1.0):
+                    moved = value.copy()
+                    moved[index] += sign * epsilon
+                    if source is x:
+                        shifted.append(float(forward(tf.constant(moved))))
+                    else:
+                        source.assign(moved)
+                        shifted.append(float(forward(x)))
+                if source is not x:
+                    source.assign(value)
+                numeric = (shifted[0] - shifted[1]) / (2 * epsilon)
+                assert abs(numeric - grad[index]) <= 1e-5 + 1e-4 * abs(numeric), (
+                    source.name if source is not x else "input", index, numeric, grad[index])
+
+
+@FAST
+@given(model_specs(allow_dropout=False, max_layers=3), st.integers(1, 3))
+def test_gradients_eager_traced_and_numeric_agree(spec, batch):
+    check_gradients(spec, batch)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "An outermost layer/model call does not clear the activity-regularizer losses of the "
+    "previous call (tf_keras clears them in Layer.__call__ when not inside another call): "
+    "eagerly `model.losses` grows by one tensor per call"))
+def test_activity_losses_are_those_of_the_last_call():
+    model = keras.Sequential([keras.Input((3,)),
+                              keras.layers.Dense(2, activity_regularizer="l2")])
+    model(tf.ones([2, 3]))
+    model(tf.ones([2, 3]))
+    assert len(model.losses) == 1
+
+
+@pytest.mark.xfail(strict=True, raises=tf.errors.InaccessibleTensorError, reason=(
+    "The same bug inside tf.function: the losses of the first trace stay on the layer, so a "
+    "second trace (a new batch size) that reads `model.losses` captures a tensor of the "
+    "first graph: InaccessibleTensorError in the usual custom training loop"))
+def test_activity_losses_in_a_retraced_function():
+    model = keras.Sequential([keras.Input((3,)),
+                              keras.layers.Dense(2, activity_regularizer="l2")])
+
+    @tf.function
+    def regularization(x):
+        model(x)
+        return tf.add_n(model.losses)
+
+    first = float(regularization(tf.ones([2, 3])))
+    assert float(regularization(tf.ones([1, 3]))) == pytest.approx(first)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "TensorBoard(histogram_freq=1) tags a nested model's weights '<nested model>/<short "
+    "name>_0', so the inner layers' kernels (and biases) share one tag and overwrite each "
+    "other; tf_keras tags each weight by its own name ('dense/kernel_0/histogram')"))
+def test_tensorboard_histograms_of_a_nested_model(tmp_path):
+    inner = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), keras.layers.Dense(2)])
+    model = keras.Sequential([keras.Input((3,)), inner, keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model.fit(np.ones((2, 3)), np.ones((2, 1)), verbose=0,
+              callbacks=[keras.callbacks.TensorBoard(str(tmp_path), histogram_freq=1)])
+    histograms = {tag for tag in event_tags(tmp_path / "train") if tag.endswith("/histogram")}
+    assert len(histograms) == len(model.weights) == 6
