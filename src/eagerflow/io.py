@@ -9,6 +9,7 @@ import shutil
 import numpy as np
 
 from eagerflow.core import errors
+from eagerflow.core.files import write_bytes_atomically
 from eagerflow.core.tensor import wrap
 from eagerflow.data.parsing import (
     FixedLenFeature,
@@ -63,10 +64,7 @@ def write_file(filename, contents, name=None) -> None:
     directory = os.path.dirname(path)
     if directory:
         os.makedirs(directory, exist_ok=True)
-    temp = f"{path}.tmp-{os.getpid()}"
-    with open(temp, "wb") as handle:
-        handle.write(bytes(data))
-    os.replace(temp, path)
+    write_bytes_atomically(path, bytes(data))
 
 
 def decode_raw(input_bytes, out_type, little_endian=True, fixed_length=None, name=None):

@@ -403,3 +403,117 @@ def make_optimizer(name: str) -> keras.optimizers.Optimizer:
     if name == "SGD_momentum":
         return keras.optimizers.SGD(0.01, momentum=0.9, nesterov=True)
     return getattr(keras.optimizers, name)(0.01)
+
+
+@dataclass
+class MaskedSpec:
+    """A variable-length token model whose Embedding masks id 0, and how inputs are padded."""
+
+    vocab: int
+    embedding_dim: int
+    layers: list  # (class_name, kwargs) entries that all support masking
+    padding: str  # "post" or "pre"
+    output_units: int
+
+
+@st.composite
+def masked_specs(draw, timewise: bool = True) -> MaskedSpec:
+    """Embedding(mask_zero=True), then RNNs (and with `timewise`, Dense / Activation layers)
+    that keep the mask, ended by an RNN without return_sequences or a masked average, then a
+    Dense head."""
+    layers = []
+    middle = ["RNN", "Bidirectional"] + (["Dense", "Activation"] if timewise else [])
+    for _ in range(draw(st.integers(0, 2))):
+        kind = draw(st.sampled_from(middle))
+        units = draw(st.integers(RNN_MIN_UNITS, 4))
+        if kind == "Dense":
+            layers.append(("Dense", {"units": units, "activation": "tanh"}))
+        elif kind == "Activation":
+            layers.append(("Activation", {"activation": draw(st.sampled_from(ACTIVATIONS))}))
+        else:
+            layers.append(_masked_rnn(draw, kind, units, return_sequences=True))
+    end = draw(st.sampled_from(["RNN", "Bidirectional", "GlobalAveragePooling1D"]))
+    if end == "GlobalAveragePooling1D":
+        layers.append(("GlobalAveragePooling1D", {}))
+    else:
+        layers.append(_masked_rnn(draw, end, draw(st.integers(RNN_MIN_UNITS, 4)), False))
+    return MaskedSpec(vocab=draw(st.integers(3, 8)), embedding_dim=draw(st.integers(1, 4)),
+                      layers=layers, padding=draw(st.sampled_from(["post", "pre"])),
+                      output_units=draw(st.integers(1, 3)))
+
+
+def _masked_rnn(draw, kind: str, units: int, return_sequences: bool):
+    # go_backwards with return_sequences returns the reversed sequence under the unreversed
+    # mask (as Keras does), so padding would move: only the last RNN may go backwards.
+    backwards = not return_sequences and draw(st.booleans())
+    rnn = (draw(st.sampled_from(RNN_KINDS)), {"units": units,
+                                              "return_sequences": return_sequences,
+                                              "go_backwards": backwards})
+    if kind == "RNN":
+        return rnn
+    return ("Bidirectional", {"layer": rnn,
+                              "merge_mode": draw(st.sampled_from(["concat", "sum", "mul"]))})
+
+
+def build_masked_model(spec: MaskedSpec, seed: int = 0) -> keras.Model:
+    keras.utils.set_random_seed(seed)
+    layers = [keras.Input((None,), dtype="int32"),
+              keras.layers.Embedding(spec.vocab, spec.embedding_dim, mask_zero=True)]
+    layers += [make_layer(layer) for layer in spec.layers]
+    layers.append(keras.layers.Dense(spec.output_units))
+    return keras.Sequential(layers)
+
+
+@dataclass
+class MultiSpec:
+    """A functional model with named inputs and outputs: each input runs through its own
+    random layers to a vector, the vectors are concatenated, and each output is a Dense head."""
+
+    inputs: list  # ModelSpec per input (its blocks end in a vector)
+    output_units: list
+    losses: list
+    loss_weights: list
+
+
+@st.composite
+def multi_specs(draw) -> MultiSpec:
+    inputs = [draw(model_specs(functional=True, allow_dropout=False, max_layers=2,
+                               allow_nesting=False))
+              for _ in range(draw(st.integers(1, 2)))]
+    outputs = draw(st.integers(1, 3))
+    return MultiSpec(inputs=inputs,
+                     output_units=[draw(st.integers(1, 3)) for _ in range(outputs)],
+                     losses=[draw(st.sampled_from(["mse", "mae", "huber"]))
+                             for _ in range(outputs)],
+                     loss_weights=[draw(st.sampled_from([1.0, 0.5, 2.0]))
+                                   for _ in range(outputs)])
+
+
+def build_multi_model(spec: MultiSpec, seed: int = 0) -> keras.Model:
+    """Inputs 'in_0', 'in_1', ... and outputs 'out_0', ... (each input's own head dropped)."""
+    keras.utils.set_random_seed(seed)
+    inputs, features = {}, []
+    for index, part in enumerate(spec.inputs):
+        dtype = "int32" if part.input_kind == "tokens" else keras.backend.floatx()
+        tensor = keras.Input(part.symbolic_input_shape, dtype=dtype, name=f"in_{index}")
+        inputs[f"in_{index}"] = tensor
+        x = tensor
+        for block in part.blocks[:-1]:  # the last block is the single-output Dense head
+            if block[0] == "merge":
+                x = make_layer((block[2], {}))([x, make_layer(block[1])(x)])
+            else:
+                x = _make_block(block)(x)
+        features.append(x)
+    joined = features[0] if len(features) == 1 else keras.layers.Concatenate()(features)
+    outputs = {f"out_{index}": keras.layers.Dense(units, name=f"out_{index}")(joined)
+               for index, units in enumerate(spec.output_units)}
+    return keras.Model(inputs, outputs)
+
+
+def multi_data(spec: MultiSpec, batch: int, seed: int = 0):
+    """(x, y) dictionaries keyed by input and output names."""
+    x = {f"in_{i}": make_inputs(part, batch, seed=seed + i) for i, part in enumerate(spec.inputs)}
+    rng = np.random.default_rng(seed + 10)
+    y = {f"out_{i}": rng.standard_normal((batch, units)).astype(keras.backend.floatx())
+         for i, units in enumerate(spec.output_units)}
+    return x, y

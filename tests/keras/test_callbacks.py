@@ -353,6 +353,23 @@ def test_backup_and_restore_resumes_after_interruption(tmp_path):
         cb.BackupAndRestore("")
 
 
+def test_backup_every_n_batches_records_epoch_and_batch(tmp_path):
+    backups = []
+
+    class Spy(cb.BackupAndRestore):
+        def _backup(self, next_epoch, batch):
+            backups.append((next_epoch, batch))
+
+    # 3 epochs of 2 batches: every 4th batch overall, counted across epoch ends
+    fit(FakeModel(), [Spy(str(tmp_path / "b"), save_freq=4)], epochs=3, steps=2)
+    assert backups == [(1, 1)]
+    backups.clear()
+    fit(FakeModel(), [Spy(str(tmp_path / "b"), save_freq=1)], epochs=2, steps=2)
+    assert backups == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    with pytest.raises(ValueError, match="save_freq"):
+        cb.BackupAndRestore(str(tmp_path / "b"), save_freq=0)
+
+
 # -- ProgbarLogger -------------------------------------------------------------------------
 def test_progbar_logger_prints_epochs_and_metrics(capsys):
     fit(FakeModel(), [], epochs=2, steps=2, verbose=2, logs_for=sequence("val_loss", [3, 4]))

@@ -138,3 +138,23 @@ def test_eager_ops_are_unaffected_by_keras_tensors():
     assert tf.nn.relu(a).numpy().tolist() == [[1.0, 0.0]]
     assert (a + np.array([1.0, 1.0], np.float32)).numpy().tolist() == [[2.0, -1.0]]
     assert tf.concat([a, [[3.0, 4.0]]], 1).numpy().tolist() == [[1.0, -2.0, 3.0, 4.0]]
+
+
+def test_iteration_follows_the_static_first_dimension():
+    x = tf.keras.Input((3,))
+    with pytest.raises(TypeError, match="first dimension is unknown"):
+        list(x)
+    parts = list(tf.shape(x))  # a 1-D KerasTensor of static length 2
+    assert len(parts) == 2
+    model = tf.keras.Model(x, parts[1])
+    assert model(np.zeros((5, 3), np.float32)).numpy() == 3
+
+
+def test_random_and_python_calling_ops_are_not_recorded():
+    x = tf.keras.Input((3,))
+    with pytest.raises(TypeError, match="Lambda"):
+        tf.nn.dropout(x, 0.5)
+    with pytest.raises(TypeError, match="Lambda"):
+        tf.py_function(lambda t: t, [x], tf.float32)
+    with pytest.raises(TypeError, match="Lambda"):
+        tf.random.normal(tf.shape(x))

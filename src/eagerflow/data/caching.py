@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from eagerflow.core import errors
+from eagerflow.core.files import AtomicFile
 from eagerflow.data import structure
 from eagerflow.data.dataset import (
     PROBING,
@@ -99,9 +100,7 @@ class _CacheWriter:
     """
 
     def __init__(self, path: str) -> None:
-        self._path = path
-        self._temp = f"{path}.tmp-{os.getpid()}-{id(self)}"
-        self._file = open(self._temp, "wb")  # noqa: SIM115 - closed in finish()
+        self._file = AtomicFile(path)
         self._file.write(_CACHE_MAGIC)
 
     def write(self, element) -> None:
@@ -121,17 +120,11 @@ class _CacheWriter:
         self._file.write(b"".join(out))
 
     def finish(self, complete: bool) -> None:
-        try:
-            if complete:
-                self._file.write(struct.pack("<I", _END_OF_CACHE))
-                self._file.flush()
-                os.fsync(self._file.fileno())
-            self._file.close()
-            if complete:
-                os.replace(self._temp, self._path)
-        finally:
-            if os.path.exists(self._temp):
-                os.remove(self._temp)
+        if complete:
+            self._file.write(struct.pack("<I", _END_OF_CACHE))
+            self._file.commit()
+        else:
+            self._file.abort()
 
 
 def _read_exact(handle, count: int) -> bytes:

@@ -191,39 +191,35 @@ class RandomUniform(_Seeded):
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
 
 
-class RandomNormal(_Seeded):
+class _MeanStddev(_Seeded):
+    """Float values of a `mean` and `stddev`, drawn by the stateless op `tf.random.<_op>`."""
+
+    _op = "stateless_normal"
+
+    def __init__(self, mean=0.0, stddev=0.05, seed: int | None = None) -> None:
+        super().__init__(seed)
+        self.mean = mean
+        self.stddev = stddev
+
+    def __call__(self, shape, dtype=None, **kwargs):
+        dtype = _float_dtype(dtype, type(self).__name__)
+        return getattr(tf.random, self._op)(_shape_tuple(shape), seed=self._seed_pair(),
+                                            mean=self.mean, stddev=self.stddev, dtype=dtype)
+
+    def get_config(self) -> dict:
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class RandomNormal(_MeanStddev):
     """Normal values with the given mean and standard deviation."""
 
-    def __init__(self, mean=0.0, stddev=0.05, seed: int | None = None) -> None:
-        super().__init__(seed)
-        self.mean = mean
-        self.stddev = stddev
-
-    def __call__(self, shape, dtype=None, **kwargs):
-        dtype = _float_dtype(dtype, type(self).__name__)
-        return tf.random.stateless_normal(_shape_tuple(shape), seed=self._seed_pair(),
-                                          mean=self.mean, stddev=self.stddev, dtype=dtype)
-
-    def get_config(self) -> dict:
-        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+    _op = "stateless_normal"
 
 
-class TruncatedNormal(_Seeded):
+class TruncatedNormal(_MeanStddev):
     """Normal values redrawn when more than two standard deviations from the mean."""
 
-    def __init__(self, mean=0.0, stddev=0.05, seed: int | None = None) -> None:
-        super().__init__(seed)
-        self.mean = mean
-        self.stddev = stddev
-
-    def __call__(self, shape, dtype=None, **kwargs):
-        dtype = _float_dtype(dtype, type(self).__name__)
-        return tf.random.stateless_truncated_normal(
-            _shape_tuple(shape), seed=self._seed_pair(), mean=self.mean, stddev=self.stddev,
-            dtype=dtype)
-
-    def get_config(self) -> dict:
-        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+    _op = "stateless_truncated_normal"
 
 
 _MODES = ("fan_in", "fan_out", "fan_avg")
@@ -392,14 +388,11 @@ identity = Identity
 _CLASSES = (Zeros, Ones, Constant, RandomUniform, RandomNormal, TruncatedNormal,
             VarianceScaling, GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform,
             LecunNormal, Orthogonal, Identity)
-_ALIASES = {"zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones, "constant": Constant,
-            "uniform": RandomUniform, "random_uniform": RandomUniform, "normal": RandomNormal,
-            "random_normal": RandomNormal, "truncated_normal": TruncatedNormal,
-            "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
-            "glorot_normal": GlorotNormal, "he_uniform": HeUniform, "he_normal": HeNormal,
-            "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
-            "orthogonal": Orthogonal, "identity": Identity}
-_OBJECTS: dict[str, Any] = {cls.__name__: cls for cls in _CLASSES} | _ALIASES
+_SNAKE_CASE_ALIASES = {name: value for name, value in globals().items()
+                      if name in __all__ and name.islower() and isinstance(value, type)}
+_OBJECTS: dict[str, Any] = ({cls.__name__: cls for cls in _CLASSES} | _SNAKE_CASE_ALIASES
+                            | {"zero": Zeros, "one": Ones, "uniform": RandomUniform,
+                               "normal": RandomNormal})
 
 
 def serialize(initializer: Initializer) -> dict:

@@ -52,6 +52,19 @@ class KerasTensor:
                         "input/output, to a function that needs a value (for example a NumPy "
                         "call). Wrap the computation in a layer (a Lambda layer or a subclass).")
 
+    def __int__(self):
+        self.__array__()  # raises: a symbolic tensor has no number to give
+
+    __float__ = __index__ = __int__
+
+    def __iter__(self):
+        """Slices along the first axis, as iterating a TF KerasTensor does (static length)."""
+        first = self.shape.as_list()[0] if self.shape.rank else None
+        if first is None:
+            raise TypeError(f"Cannot iterate over {self!r}: its first dimension is unknown (or "
+                            "it is a scalar). Use tf.unstack with `num=` or a layer instead.")
+        return iter([self[index] for index in range(first)])
+
     def __tf_tensor__(self, dtype=None, name=None):
         """convert_to_tensor's hook: inside a public tf.* op the KerasTensor passes through
         (the op then becomes a TFOpLambda layer); anywhere else it has no value to give."""

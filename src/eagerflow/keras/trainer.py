@@ -334,7 +334,7 @@ class Trainer:
         """One training step on one batch; returns the loss and metrics after it."""
         self._assert_compiled()
         handler = DataHandler(x, y, sample_weight, batch_size=_num_rows(x), shuffle=False,
-                              class_weight=class_weight, model=self)
+                              class_weight=class_weight, model=self, as_tensors=True)
         if reset_metrics:
             self.reset_metrics()
         logs = {}
@@ -347,7 +347,7 @@ class Trainer:
                       return_dict: bool = False):
         self._assert_compiled()
         handler = DataHandler(x, y, sample_weight, batch_size=_num_rows(x), shuffle=False,
-                              model=self)
+                              model=self, as_tensors=True)
         if reset_metrics:
             self.reset_metrics()
         logs = {}

@@ -371,7 +371,8 @@ _UNSIGNED = {1: np.dtype(np.uint8), 2: np.dtype(np.uint16), 4: np.dtype(np.uint3
 
 
 def _sparse_labels(logits, labels):
-    _sparse_check(labels.shape, logits.shape)
+    if logits.ndim == 0 or labels.shape != logits.shape[:-1]:
+        _sparse_check(labels.shape, logits.shape)  # raises the error naming the shapes
     classes = logits.shape[-1]
     if labels.size == 0:
         return labels

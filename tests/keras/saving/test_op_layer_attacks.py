@@ -179,3 +179,12 @@ def test_slice_spec_decoding_is_strict():
                               "config": {"start": 0, "stop": 2, "step": None}}) == slice(0, 2)
     with pytest.raises(ValueError):
         decode_slice_spec({"class_name": "__import__", "config": {"name": "os"}})
+
+
+def test_operator_layer_arguments_that_allocate_are_bounded():
+    config = tf_keras_config("tile", node_kwargs={"multiples": [1, 10**12]})
+    with pytest.raises(ValueError, match="multiples"):
+        tf.keras.models.model_from_json(json.dumps(config))
+    config = tf_keras_config("one_hot", node_kwargs={"depth": 10**12})
+    with pytest.raises(ValueError, match="depth"):
+        tf.keras.models.model_from_json(json.dumps(config))

@@ -249,12 +249,15 @@ def operator_model_outputs(model):
 
 def test_keras_files_write_tf_defaults_that_keras3_reads_differently(tmp_path):
     a = tf.keras.Input((2, 3), name="a")
-    model = tf.keras.Model(a, [tf.nn.softmax(a), tf.nn.gelu(a), tf.math.argmax(a),
-                               tf.reduce_mean(a, axis=1)])
+    model = tf.keras.Model(a, [tf.nn.softmax(a), tf.nn.gelu(a),
+                               tf.math.argmax(a, output_type=tf.int32),
+                               tf.reduce_mean(a, axis=1), tf.math.argmin(a)])
     entries, path = _keras_file_entries(model, tmp_path)
     assert entries["tf.nn.softmax"]["config"] == {"name": "tf.nn.softmax", "axis": -1}
     assert entries["tf.nn.gelu"]["config"] == {"name": "tf.nn.gelu", "approximate": False}
     assert entries["tf.math.argmax"]["config"]["axis"] == 0
+    # Keras 3's argmin gives int32; TF's default int64 result has no Keras 3 class.
+    assert entries["tf.math.argmin"]["class_name"] == "TFOpLambda"
     assert entries["tf.math.reduce_mean"]["config"] == {"name": "tf.math.reduce_mean",
                                                         "axis": 1, "keepdims": False}
     loaded = tf.keras.models.load_model(path)
@@ -268,3 +271,26 @@ def test_ops_without_a_keras3_class_stay_tf_op_lambda(tmp_path):
     assert {entries[name]["class_name"] for name in ("tf.linalg.matmul",
                                                      "tf.nn.l2_normalize")} == {"TFOpLambda"}
     assert_outputs(tf.keras.models.load_model(path)(A), [np.asarray(o) for o in model(A)])
+
+
+def test_seventy_keras3_operations_load_with_keras3_values_and_dtypes(tmp_path):
+    import zipfile
+
+    model = tf.keras.models.load_model(os.path.join(DATA, "op_layers_keras3_many.keras"))
+    expected = _fixture_outputs("op_layers_keras3_many_outputs.npz")
+    outputs = model(_fixture_inputs())
+    assert len(outputs) == len(expected) == 71
+    for index, (out, want) in enumerate(zip(outputs, expected)):
+        assert out.dtype.name == str(want.dtype), index
+        np.testing.assert_allclose(np.asarray(out, np.float64), want.astype(np.float64),
+                                   rtol=1e-5, atol=1e-5, err_msg=f"output {index}")
+    # Written again, every operation is a Keras 3 class again (Keras 3 can open the file).
+    path = str(tmp_path / "again.keras")
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        layers = json.loads(archive.read("config.json"))["config"]["layers"]
+    assert {entry["class_name"] for entry in layers} & {"TFOpLambda", "SlicingOpLambda"} == set()
+    again = tf.keras.models.load_model(path)
+    for out, want in zip(again(_fixture_inputs()), expected):
+        np.testing.assert_allclose(np.asarray(out, np.float64), want.astype(np.float64),
+                                   rtol=1e-5, atol=1e-5)

@@ -45,6 +45,30 @@ def is_frequency(value) -> bool:
     return value == "epoch" or (isinstance(value, int) and value > 0)
 
 
+class SavesEveryNBatches:
+    """Mixin (listed before Callback) of callbacks that save every `save_freq` training
+    batches when it is an int: it tracks the epoch and counts batches, then calls
+    `_save_at_batch(epoch, batch, logs)`."""
+
+    save_freq = "epoch"
+    _batches_seen_since_last_saving = 0
+    _current_epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq == "epoch":
+            return
+        self._batches_seen_since_last_saving += 1
+        if self._batches_seen_since_last_saving >= self.save_freq:
+            self._batches_seen_since_last_saving = 0
+            self._save_at_batch(self._current_epoch, batch, logs)
+
+    def _save_at_batch(self, epoch: int, batch: int, logs) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must define `_save_at_batch`.")
+
+
 def get_learning_rate(optimizer) -> float:
     """The optimizer's current learning rate as a Python float (schedules evaluated)."""
     if optimizer is None or not hasattr(optimizer, "learning_rate"):

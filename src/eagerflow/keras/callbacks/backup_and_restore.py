@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 
-from eagerflow.keras.callbacks._util import is_frequency
+from eagerflow.keras.callbacks._util import SavesEveryNBatches, is_frequency
 from eagerflow.keras.callbacks.callback import Callback
 
 __all__ = ["BackupAndRestore"]
@@ -21,7 +21,7 @@ WEIGHTS_NAME = "latest.weights.h5"
 METADATA_NAME = "training_metadata.json"
 
 
-class BackupAndRestore(Callback):
+class BackupAndRestore(SavesEveryNBatches, Callback):
     """Save weights and the epoch every epoch (or every `save_freq` batches); restore them
     when fit starts again; delete the backup when training completes.
 
@@ -46,8 +46,6 @@ class BackupAndRestore(Callback):
         self.save_before_preemption = save_before_preemption
         self._weights_path = os.path.join(self.backup_dir, WEIGHTS_NAME)
         self._metadata_path = os.path.join(self.backup_dir, METADATA_NAME)
-        self._current_epoch = 0
-        self._batches_seen = 0
         self._initial_epoch = 0
 
     def on_train_begin(self, logs=None):
@@ -64,16 +62,8 @@ class BackupAndRestore(Callback):
         self._initial_epoch = epoch
         self.model._initial_epoch = epoch
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self._current_epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.save_freq == "epoch":
-            return
-        self._batches_seen += 1
-        if self._batches_seen >= self.save_freq:
-            self._batches_seen = 0
-            self._backup(self._current_epoch, batch)
+    def _save_at_batch(self, epoch: int, batch: int, logs) -> None:
+        self._backup(epoch, batch)
 
     def on_epoch_end(self, epoch, logs=None):
         if self.save_freq == "epoch":

@@ -5,7 +5,12 @@ from __future__ import annotations
 import math
 import os
 
-from eagerflow.keras.callbacks._util import is_frequency, logger, monitor_mode
+from eagerflow.keras.callbacks._util import (
+    SavesEveryNBatches,
+    is_frequency,
+    logger,
+    monitor_mode,
+)
 from eagerflow.keras.callbacks.callback import Callback
 
 __all__ = ["ModelCheckpoint"]
@@ -24,7 +29,7 @@ def format_filepath(filepath: str, epoch: int, logs: dict, batch: int | None = N
                        f"{exc}; the logs hold {sorted(logs or {})}.") from None
 
 
-class ModelCheckpoint(Callback):
+class ModelCheckpoint(SavesEveryNBatches, Callback):
     """Save the model (or its weights) during training.
 
     Args:
@@ -60,22 +65,12 @@ class ModelCheckpoint(Callback):
         self.initial_value_threshold = initial_value_threshold
         self.best = initial_value_threshold if initial_value_threshold is not None else (
             math.inf if self.mode == "min" else -math.inf)
-        self._batches_seen_since_last_saving = 0
-        self._current_epoch = 0
 
     def _improved(self, current: float) -> bool:
         return current < self.best if self.mode == "min" else current > self.best
 
-    def on_train_batch_end(self, batch, logs=None):
-        if self.save_freq == "epoch":
-            return
-        self._batches_seen_since_last_saving += 1
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            self._save_model(self._current_epoch, batch, logs)
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._current_epoch = epoch
+    def _save_at_batch(self, epoch: int, batch: int, logs) -> None:
+        self._save_model(epoch, batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
         if self.save_freq == "epoch" and (epoch + 1) % self._period == 0:

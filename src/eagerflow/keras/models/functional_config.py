@@ -16,7 +16,9 @@ MAX_LAYERS = 100_000
 def functional_from_config(cls, config: dict, custom_objects=None):
     """A `cls` (Functional or a subclass) built from `config`."""
     from eagerflow.keras.saving import deserialize_keras_object
+    from eagerflow.keras.saving.op_layer_configs import with_op_layers_normalized
 
+    config = with_op_layers_normalized(config)  # tf_keras / Keras 3 operator layers
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
         raise ValueError("A functional model config needs a 'layers' list, got "
                          f"{type(config).__name__}.")

@@ -106,6 +106,10 @@ KERAS3_OPERATIONS: dict[str, tuple[str, dict[str, str], dict[str, Any]]] = {
 }
 
 
+# TF arguments that give a tf op the result Keras 3's operation has (Keras 3's argmax is int32).
+_KERAS3_IMPLIED_KWARGS: dict[str, dict[str, Any]] = {
+    "Argmax": {"output_type": "int32"}, "Argmin": {"output_type": "int32"}}
+
 # Operations whose `axis=None` means something else in Keras 3 (flatten, or all axes) than in
 # TF (the last or the first axis): the TF meaning of None, written out for Keras 3.
 _AXIS_NONE_IN_TF = {"Softmax": -1, "LogSoftmax": -1, "Argmax": 0, "Argmin": 0, "Take": 0}
@@ -147,6 +151,20 @@ def _keras3_key(spec: Any) -> Any:
     return [encode(item) for item in key] if isinstance(key, tuple) else encode(key)
 
 
+def _has_keras_tensor(value: Any) -> bool:
+    """Whether a symbolic tensor hides in `value` (Keras 3 keeps settings as constants)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if _is_keras_tensor(item):
+            return True
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
 def _is_number_array(value: Any) -> bool:
     pending = [value]
     while pending:
@@ -158,14 +176,17 @@ def _is_number_array(value: Any) -> bool:
     return True
 
 
-def _numpy_constants(args: list) -> list:
+def _numpy_constants(args: list, class_name: str) -> list:
     """Constant arrays among a Keras 3 node's arguments in Keras 3's `__numpy__` form (a
-    plain list there would be read as a list of tensors), in the symbolic argument's dtype."""
+    plain list there would be read as a list of tensors), in the symbolic argument's dtype
+    (indices of Take stay integers)."""
     dtype = next((a["config"].get("dtype") for a in args if _is_keras_tensor(a)), None)
     result = []
     for arg in args:
         if isinstance(arg, list) and arg and _is_number_array(arg):
-            kind = dtype or ("float32" if "." in repr(arg) else "int32")
+            integers = "." not in repr(arg)
+            kind = "int32" if integers and (class_name == "Take" or dtype is None) else \
+                dtype or "float32"
             arg = {"class_name": "__numpy__", "config": {"value": arg, "dtype": kind}}
         result.append(arg)
     return result
@@ -200,6 +221,9 @@ def op_layer_for_keras3(entry: dict) -> dict:
         for node in nodes:
             given = {parameters[0].name: node["args"][0],
                      **{k: v for k, v in (node.get("kwargs") or {}).items() if k != "name"}}
+            for key, value in _KERAS3_IMPLIED_KWARGS.get(class_name, {}).items():
+                if given.pop(key, None) != value:
+                    return entry  # e.g. tf.math.argmax's int64 result: Keras 3 gives int32
             args, node_config = [], {}
             for index, parameter in enumerate(parameters):
                 if parameter.name in to_keras3:
@@ -209,10 +233,11 @@ def op_layer_for_keras3(entry: dict) -> dict:
                     args.append(given.pop(parameter.name))
             if node_config.get("axis", 0) is None and class_name in _AXIS_NONE_IN_TF:
                 node_config["axis"] = _AXIS_NONE_IN_TF[class_name]
-            if len(args) != arity or given or (shared is not None and node_config != shared):
+            if len(args) != arity or given or _has_keras_tensor(node_config) or (
+                    shared is not None and node_config != shared):
                 return entry  # options Keras 3's operation does not have: keep TFOpLambda
             shared = node_config
-            rewritten.append({"args": _numpy_constants(args), "kwargs": {}})
+            rewritten.append({"args": _numpy_constants(args, class_name), "kwargs": {}})
         config.update(shared or {})
     return {"module": _KERAS3_MODULE_OF.get(class_name, "keras.src.ops.numpy"),
             "class_name": class_name, "config": config, "registered_name": class_name,
@@ -371,6 +396,7 @@ def _keras3_operation_as_op_layer(entry: dict) -> dict:
                              f"axes), which tf.{path} does not support; eagerflow cannot load "
                              "it.")
         params[renames[key]] = value
+    params.update(_KERAS3_IMPLIED_KWARGS.get(class_name, {}))
     rewritten = []
     for node in nodes:
         if not isinstance(node, dict):

@@ -50,6 +50,8 @@ SIZE_KEYS = frozenset({
     "units", "filters", "input_dim", "output_dim", "num_heads", "key_dim", "value_dim",
     "max_tokens", "num_tokens", "depth", "kernel_size", "pool_size", "n", "num_bins",
     "batch_input_shape", "batch_shape", "input_shape", "target_shape", "dims", "shape",
+    # arguments of operator layers (tf.tile, tf.repeat, tf.sequence_mask, Keras 3 OneHot)
+    "multiples", "repeats", "maxlen", "num_classes",
 })
 # Config keys that would make a layer read a file or a URL when built.
 RESOURCE_KEYS = frozenset({

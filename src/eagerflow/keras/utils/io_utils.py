@@ -8,7 +8,7 @@ import sys
 import threading
 
 __all__ = ["disable_interactive_logging", "enable_interactive_logging",
-           "is_interactive_logging_enabled", "print_msg", "write_atomically",
+           "is_interactive_logging_enabled", "print_msg",
            "write_text_atomically"]
 
 _state = threading.local()
@@ -38,28 +38,9 @@ def print_msg(message: str, line_break: bool = True) -> None:
         logging.getLogger("eagerflow").info(message)
 
 
-def write_atomically(path: str, write) -> None:
-    """Call `write(temporary_path)` next to `path`, then rename it over `path`, so a crash or
-    an error never leaves a half-written file where a good one was."""
-    import os
-    import tempfile
-
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-")
-    os.close(handle)
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
-
-
 def write_text_atomically(path: str, text: str) -> None:
-    """Write `text` (UTF-8) to `path` through `write_atomically`."""
-    def write(temporary: str) -> None:
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(text)
+    """Write `text` (UTF-8) to `path` atomically (eagerflow.core.files.atomic_write)."""
+    from eagerflow.core.files import atomic_write
 
-    write_atomically(path, write)
+    with atomic_write(path, "w", encoding="utf-8") as handle:
+        handle.write(text)

@@ -59,6 +59,34 @@ def keras3_model():
     return keras.Model([a, b], outputs)
 
 
+def keras3_many_ops_model():
+    """One Keras 3 operation class of each kind eagerflow maps (see op_layer_configs.py)."""
+    ops = keras.ops
+    a = keras.Input((2, 3), name="a")
+    b = keras.Input((2, 3), name="b")
+    outputs = [
+        ops.reshape(a, (-1, 6)), ops.transpose(a, (0, 2, 1)), ops.expand_dims(a, 1),
+        ops.squeeze(ops.expand_dims(a, 1), 1), ops.cast(a, "int32"), ops.softmax(a, axis=-1),
+        ops.clip(a, 0.0, 1.0), ops.where(a > b, a, b), ops.stack([a, b], axis=1),
+        ops.sum(a, axis=1, keepdims=True), ops.max(a, axis=-1), ops.argmax(a, axis=-1),
+        ops.sqrt(ops.abs(a)), ops.exp(a), ops.log(ops.abs(a) + 1), ops.square(a),
+        ops.sigmoid(a), ops.tanh(a), ops.maximum(a, b), ops.minimum(a, 0.5), ops.equal(a, b),
+        ops.logical_and(a > 0, b > 0), ops.all(a > 0, axis=1), a - b, a // b, a % b,
+        ops.min(a), ops.prod(a, axis=1), ops.softplus(a), ops.gelu(a), ops.elu(a),
+        ops.leaky_relu(a), ops.silu(a), ops.log_softmax(a), ops.sign(a), ops.floor(a),
+        ops.round(a), ops.zeros_like(a), ops.ones_like(a), ops.tile(a, (1, 2, 1)),
+        ops.logical_not(a > 0), ops.less(a, b), ops.greater_equal(a, 1.0), ops.absolute(a),
+        ops.mean(a, axis=(1, 2)), ops.var(a, axis=1), ops.std(a, axis=1),
+        ops.cumsum(a, axis=1), ops.take(a, [0, 2], axis=2), ops.relu6(a),
+        ops.one_hot(ops.argmax(a, -1), 3), ops.negative(a), ops.divide(a, b),
+        ops.power(a, 2), ops.log1p(ops.abs(a)), ops.reciprocal(b), ops.rsqrt(ops.abs(a) + 1),
+        ops.selu(a), ops.softsign(a), ops.ceil(a), ops.logical_or(a > 0, b > 0),
+        ops.logical_xor(a > 0, b > 0), ops.less_equal(a, b), a[0], a[:, -1], ops.expm1(a),
+        ops.sin(a), ops.cos(a), ops.argmin(a, axis=1), ops.any(a > 1, axis=1),
+        ops.matmul(a, np.ones((3, 2), "float32"))]
+    return keras.Model([a, b], outputs)
+
+
 def masking_model():
     x = keras.Input((4, 2), name="x")
     h = keras.layers.Masking(mask_value=0.0)(x)
@@ -80,6 +108,10 @@ def main():
     model = keras3_model()
     model.save(os.path.join(HERE, "op_layers_keras3.keras"))
     np.savez(os.path.join(HERE, "op_layers_keras3_outputs.npz"),
+             *[np.asarray(o) for o in model([a, b])])
+    model = keras3_many_ops_model()
+    model.save(os.path.join(HERE, "op_layers_keras3_many.keras"))
+    np.savez(os.path.join(HERE, "op_layers_keras3_many_outputs.npz"),
              *[np.asarray(o) for o in model([a, b])])
     sequences = rng.normal(size=(3, 4, 2)).astype("float32")
     sequences[0, 2:] = 0.0  # masked steps
