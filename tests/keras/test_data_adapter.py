@@ -74,11 +74,14 @@ def test_as_tensors_yields_the_same_batches_as_eager_tensors(shuffle):
     x = {"a": np.arange(20, dtype=np.float32).reshape(10, 2), "b": np.arange(10)}
     y = np.arange(10, dtype=np.int32)
     weights = np.linspace(0.0, 1.0, 10).astype(np.float32)
-    np.random.seed(3)
-    plain = _batches(DataHandler(x, y, weights, batch_size=4, shuffle=shuffle))
-    np.random.seed(3)
-    wrapped = _batches(DataHandler(x, y, weights, batch_size=4, shuffle=shuffle,
-                                   as_tensors=True))
+    state = np.random.get_state()  # shuffling draws from NumPy's global generator
+    try:
+        plain = _batches(DataHandler(x, y, weights, batch_size=4, shuffle=shuffle))
+        np.random.set_state(state)
+        wrapped = _batches(DataHandler(x, y, weights, batch_size=4, shuffle=shuffle,
+                                       as_tensors=True))
+    finally:
+        np.random.set_state(state)  # leave the global generator as the test found it
     assert len(plain) == len(wrapped) == 3
     for arrays, tensors in zip(plain, wrapped):
         for array, tensor in zip(tf.nest.flatten(arrays), tf.nest.flatten(tensors)):

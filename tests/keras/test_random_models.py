@@ -5,6 +5,7 @@ Models are drawn as data by tests/keras/random_models.py, so a failure prints th
 """
 
 import contextlib
+import math
 import os
 import tempfile
 
@@ -757,19 +758,91 @@ def test_multi_input_output_models(spec, batch_size):
     check_multi_io(spec, batch_size)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "compile(metrics=['mae']) on a model with two outputs raises 'When passing a list as "
-    "metrics, it should have one entry per model output'; tf_keras applies a flat metrics "
-    "list to every output (out_a_mae, out_b_mae), and metrics=['mae', 'mse'] to both outputs "
-    "too, where eagerflow gives out_a only mae and out_b only mse"))
-def test_flat_metrics_list_applies_to_every_output():
+def _two_output_model():
     inputs = keras.Input((3,))
     model = keras.Model(inputs, {"out_a": keras.layers.Dense(2, name="out_a")(inputs),
                                  "out_b": keras.layers.Dense(1, name="out_b")(inputs)})
-    x = np.ones((4, 3), np.float32)
-    y = {"out_a": np.zeros((4, 2), np.float32), "out_b": np.zeros((4, 1), np.float32)}
+    data = (np.ones((4, 3), np.float32),
+            {"out_a": np.zeros((4, 2), np.float32), "out_b": np.zeros((4, 1), np.float32)})
+    return model, data
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
+    "compile(metrics=['mae']) on a model with two outputs raises 'When passing a list as "
+    "metrics, it should have one entry per model output'; tf_keras applies a flat metrics "
+    "list to every output (logs out_a_mae and out_b_mae)"))
+def test_flat_metrics_list_of_one_applies_to_every_output():
+    model, (x, y) = _two_output_model()
+    model.compile("sgd", "mse", metrics=["mae"])
+    assert {"out_a_mae", "out_b_mae"} <= set(model.evaluate(x, y, verbose=0, return_dict=True))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "compile(metrics=['mae', 'mse']) on a model with two outputs gives out_a only mae and "
+    "out_b only mse (the list is read as one entry per output, like `loss`); tf_keras "
+    "applies a flat metrics list to every output"))
+def test_flat_metrics_list_applies_to_every_output():
+    model, (x, y) = _two_output_model()
     model.compile("sgd", "mse", metrics=["mae", "mse"])
     logs = model.evaluate(x, y, verbose=0, return_dict=True)
     assert {"out_a_mae", "out_a_mse", "out_b_mae", "out_b_mse"} <= set(logs)
-    model.compile("sgd", "mse", metrics=["mae"])
-    assert {"out_a_mae", "out_b_mae"} <= set(model.evaluate(x, y, verbose=0, return_dict=True))
+
+
+# validation_split and the *_on_batch methods ------------------------------------------------
+
+def check_split_and_on_batch(spec, samples, split):
+    """fit(validation_split=s) trains on the first floor(n * (1 - s)) samples and validates on
+    the rest, as with explicit validation_data; train_on_batch steps equal full-batch fit
+    epochs; test_on_batch / predict_on_batch equal evaluate / predict."""
+    x, y = make_inputs(spec, samples), make_targets(spec, samples)
+    cut = int(math.floor(samples * (1.0 - split)))  # tf_keras's train_validation_split
+    split_model = compiled_twin(spec, "SGD_momentum", "mse")
+    by_split = split_model.fit(x, y, validation_split=split, batch_size=2, epochs=2,
+                               shuffle=False, verbose=0).history
+    data_model = compiled_twin(spec, "SGD_momentum", "mse")
+    by_data = data_model.fit(x[:cut], y[:cut], validation_data=(x[cut:], y[cut:]),
+                             batch_size=2, epochs=2, shuffle=False, verbose=0).history
+    assert by_split.keys() == by_data.keys() == {"loss", "mae", "val_loss", "val_mae"}
+    for key in by_split:
+        assert_close(by_split[key], by_data[key])
+    assert_weights_close(split_model, data_model)
+
+    on_batch = compiled_twin(spec, "SGD_momentum", "mse")
+    fitted_model = compiled_twin(spec, "SGD_momentum", "mse")
+    history = fitted_model.fit(x, y, batch_size=samples, epochs=2, shuffle=False,
+                               verbose=0).history
+    for epoch in range(2):
+        loss, mae = on_batch.train_on_batch(x, y)
+        assert_close(loss, history["loss"][epoch])
+        assert_close(mae, history["mae"][epoch])
+    assert_weights_close(fitted_model, on_batch)
+    evaluated = on_batch.evaluate(x, y, batch_size=samples, verbose=0)
+    assert_close(on_batch.test_on_batch(x, y), evaluated)
+    assert_close(on_batch.predict_on_batch(x), on_batch.predict(x, verbose=0))
+
+
+@FAST
+@given(model_specs(allow_dropout=False, max_layers=3), st.integers(2, 7),
+       st.sampled_from([0.2, 0.34, 0.5]))
+def test_validation_split_and_on_batch_methods(spec, samples, split):
+    check_split_and_on_batch(spec, samples, split)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "evaluate() on empty arrays returns [] and fit(validation_data=<empty arrays>) logs "
+    "val_loss 0.0; tf_keras raises ValueError('Expected input data to be non-empty.')"))
+def test_empty_data_is_an_error():
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x = np.ones((2, 1), np.float32)
+
+    def raises_value_error(call) -> bool:
+        try:
+            call()
+        except ValueError:
+            return True
+        return False
+
+    assert raises_value_error(lambda: model.evaluate(x[:0], x[:0], verbose=0))
+    assert raises_value_error(
+        lambda: model.fit(x, x, validation_data=(x[:0], x[:0]), verbose=0))

@@ -189,10 +189,12 @@ def test_predict_in_a_loop_keeps_one_trace():
 
 
 def _classifier(seed=0):
-    tf.keras.utils.set_random_seed(seed)
-    model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="relu", input_shape=(5,)),
-                                 tf.keras.layers.Dense(3, activation="softmax")])
-    return model
+    def init(offset):  # seeded initializers: no global seed left set for later tests
+        return tf.keras.initializers.GlorotUniform(seed=seed * 10 + offset)
+
+    return tf.keras.Sequential([
+        tf.keras.layers.Dense(8, activation="relu", input_shape=(5,), kernel_initializer=init(1)),
+        tf.keras.layers.Dense(3, activation="softmax", kernel_initializer=init(2))])
 
 
 def _numpy_forward(model, x):
@@ -227,13 +229,17 @@ def test_fit_with_adam_and_shuffling_is_the_same_compiled_and_eager():
     x = RNG.standard_normal((40, 5)).astype(np.float32)
     y = RNG.integers(0, 3, 40).astype(np.int32)
     runs = []
-    for run_eagerly in (False, True):
-        model = _classifier(seed=1)
-        model.compile(optimizer=tf.keras.optimizers.Adam(0.01), run_eagerly=run_eagerly,
-                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        np.random.seed(7)
-        history = model.fit(x, y, batch_size=16, epochs=3, verbose=0)
-        runs.append((history.history, model.get_weights()))
+    state = np.random.get_state()  # fit shuffles with NumPy's global generator
+    try:
+        for run_eagerly in (False, True):
+            model = _classifier(seed=1)
+            model.compile(optimizer=tf.keras.optimizers.Adam(0.01), run_eagerly=run_eagerly,
+                          loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+            np.random.set_state(state)
+            history = model.fit(x, y, batch_size=16, epochs=3, verbose=0)
+            runs.append((history.history, model.get_weights()))
+    finally:
+        np.random.set_state(state)
     (compiled, compiled_weights), (eager, eager_weights) = runs
     assert compiled.keys() == eager.keys() == {"loss", "accuracy"}
     for name in compiled:

@@ -548,3 +548,20 @@ def test_variable_scatter_inside_tf_function():
     step(tf.constant([1.0, 2.0]))
     np.testing.assert_array_equal(step(tf.constant([1.0, 2.0])).numpy(),
                                   [[7, 0], [4, 8], [0, 0]])
+
+
+def test_shapes_from_shape_tensors_keep_static_dims_when_traced():
+    @tf.function
+    def build(x):
+        s = tf.shape(x)
+        return (tf.zeros(tf.stack([s[0], 3])), tf.ones(s), tf.fill(tf.concat([s[:1], [4]], 0), 1.0),
+                tf.zeros([s[0], 5]), tf.reshape(x, tf.shape(x)[::-1]), tf.random.uniform(s),
+                tf.broadcast_to(tf.constant(1.0), tf.shape(x)))
+
+    concrete = build.get_concrete_function(tf.TensorSpec([None, 8, 1]))
+    assert [o.shape.as_list() for o in concrete.structured_outputs] == [
+        [None, 3], [None, 8, 1], [None, 4], [None, 5], [1, 8, None], [None, 8, 1],
+        [None, 8, 1]]
+    values = build(np.ones((8, 8, 1), np.float32))
+    assert [tuple(v.shape) for v in values] == [(8, 3), (8, 8, 1), (8, 4), (8, 5), (1, 8, 8),
+                                                (8, 8, 1), (8, 8, 1)]

@@ -258,21 +258,78 @@ def _shape_operand(shape, op: str) -> tuple:
     """(static shape, None), or (hint, 1-D int64 tensor) when some dims are run-time values;
     the hint holds the static entries and None for the others (None: unknown length)."""
     if _is_symbolic(shape):
-        length = shape._shape_tuple()
-        hint = None if not length or length[0] is None else (None,) * length[0]
-        return hint, cast(shape, dtypes.int64)
+        partial = partial_shape_value(shape)
+        return (None if partial is None else tuple(partial)), cast(shape, dtypes.int64)
     if isinstance(shape, (list, tuple)) and any(_is_symbolic(d) for d in shape):
         parts, hint = [], []
         for d in shape:
             if _is_symbolic(d):
                 parts.append(cast(d, dtypes.int64))
-                hint.append(None)
+                hint.append(partial_scalar_value(d))
             else:
                 d = _static_int(d, "shape", op)
                 parts.append(make_constant(np.array(d, np.int64)))
                 hint.append(d)
         return tuple(hint), stack_p.bind(*parts, axis=0)
     return _shape_argument(shape), None
+
+
+def partial_shape_value(tensor, depth: int = 0) -> list | None:
+    """The entries of a traced 1-D shape tensor known at trace time (None where not), as
+    TF's constant_value_as_shape: through tf.shape(x), constants, casts, tf.stack of scalars,
+    tf.concat and slices, so `tf.zeros(tf.shape(x))` keeps x's static dims."""
+    length = tensor._shape_tuple()
+    if not length or length[0] is None:
+        return None
+    unknown = [None] * length[0]
+    node = getattr(tensor, "node", None)
+    if node is None or depth > 16:
+        return unknown
+    name = node.op.name
+    if name == "constant":
+        values = [int(v) for v in np.asarray(node.value).reshape(-1)]
+        return [v if v >= 0 else None for v in values]
+    if name == "shape":
+        source = node.inputs[0]._shape_tuple()
+        return list(source) if source is not None else unknown
+    if name == "cast":
+        return partial_shape_value(node.inputs[0], depth + 1) or unknown
+    if name == "stack" and node.attrs.get("axis") == 0:
+        return [partial_scalar_value(item, depth + 1) for item in node.inputs]
+    if name == "concat" and node.attrs.get("axis") == 0:
+        parts = [partial_shape_value(item, depth + 1) for item in node.inputs]
+        if all(part is not None for part in parts):
+            joined = [d for part in parts for d in part]
+            return joined if len(joined) == len(unknown) else unknown
+    if name == "strided_slice":
+        spec = node.attrs.get("spec", ())
+        source = partial_shape_value(node.inputs[0], depth + 1)
+        if source is not None and len(spec) == 1 and spec[0][0] == "slice":
+            _, start, stop, step = spec[0]
+            picked = source[slice(start, stop, step)]
+            return picked if len(picked) == len(unknown) else unknown
+    return unknown
+
+
+def partial_scalar_value(tensor, depth: int = 0) -> int | None:
+    """A traced scalar int's value when known at trace time (a constant or a static dim)."""
+    node = getattr(tensor, "node", None)
+    if node is None or depth > 16:
+        return None
+    name = node.op.name
+    if name == "constant":
+        value = np.asarray(node.value)
+        return int(value) if value.ndim == 0 and int(value) >= 0 else None
+    if name == "cast":
+        return partial_scalar_value(node.inputs[0], depth + 1)
+    if name == "strided_slice":
+        spec = node.attrs.get("spec", ())
+        if len(spec) == 1 and spec[0][0] == "int":
+            source = partial_shape_value(node.inputs[0], depth + 1)
+            index = spec[0][1]
+            if source is not None and -len(source) <= index < len(source):
+                return source[index]
+    return None
 
 
 def _dims(shape_tensor) -> tuple:

@@ -385,8 +385,22 @@ def _stateful(seed):
     stream = _stream(seed)
 
     def bind(*inputs, **attrs):
-        return random_sample_p.bind(*inputs, stream=stream, **attrs)
+        return _with_partial_shape(random_sample_p.bind(*inputs, stream=stream, **attrs),
+                                   inputs, attrs)
     return bind
+
+
+def _with_partial_shape(result, inputs, attrs):
+    """A traced draw whose shape is a run-time tensor keeps the dims known at trace time
+    (`tf.random.uniform(tf.shape(x))` has x's static dims, as in TF)."""
+    if attrs.get("shape") is None and inputs and hasattr(result, "set_shape") \
+            and not isinstance(result, EagerTensor):
+        from eagerflow.ops.array import partial_shape_value
+
+        partial = partial_shape_value(inputs[0])
+        if partial is not None:
+            result.set_shape(partial)
+    return result
 
 
 # --- stateful ops ------------------------------------------------------------------------
@@ -651,6 +665,7 @@ class Generator:
     # --- draws ----------------------------------------------------------------------------
     def _draw(self, *inputs, **attrs):
         value, new_state = state_sample_p.bind(self._state_var, *inputs, **attrs)
+        value = _with_partial_shape(value, inputs, attrs)
         self._state_var.assign(new_state, read_value=False)
         return value
 

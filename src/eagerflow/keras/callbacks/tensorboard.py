@@ -33,10 +33,11 @@ def _number(value):
 
 
 def weight_tag(layer_name: str, weight_name: str) -> str:
-    """tf_keras's histogram tag of a weight: "<layer>/<weight>_0" (":" -> "_")."""
+    """tf_keras's histogram tag of a weight: "<layer>/<weight>_0" (":" -> "_"); a weight of a
+    nested layer keeps its whole path, so tags stay unique."""
     name = weight_name if ":" in weight_name else weight_name + ":0"
     if not name.startswith(layer_name + "/"):
-        name = f"{layer_name}/{name.rsplit('/', 1)[-1]}"
+        name = f"{layer_name}/{name}"
     return name.replace(":", "_")
 
 
