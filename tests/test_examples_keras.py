@@ -115,8 +115,6 @@ def test_custom_layer_saving(tmp_path, monkeypatch, capsys):
     reloaded.fit(x, y, epochs=1, verbose=0)
 
 
-@pytest.mark.xfail(strict=True, reason="a subclassed model's .keras file has no build_config, "
-                   "so load_model cannot build it before loading its weights")
 def test_subclassed_model_saving(tmp_path, monkeypatch, capsys):
     namespace, out = run_example("subclassed_model_saving.py", tmp_path, monkeypatch, capsys)
     # TF: final loss 0.0545, restored class TwoLayerNet, 5 weights, difference 0.0.
@@ -175,9 +173,6 @@ def test_keras_callbacks(tmp_path, monkeypatch, capsys, sklearn_datasets):
     assert {"epoch_loss", "epoch_accuracy"} <= validation_tags
 
 
-@pytest.mark.xfail(strict=True, reason="BinaryAccuracy averages per-batch means when labels are "
-                   "(batch,) and predictions (batch, 1): binary_accuracy reduces the last axis "
-                   "after the squeeze, so each batch counts as one value")
 def test_keras_callbacks_accuracy_counts_samples(tmp_path, monkeypatch, capsys,
                                                  sklearn_datasets):
     namespace, out = run_example("keras_callbacks.py", tmp_path, monkeypatch, capsys)
@@ -372,8 +367,6 @@ def test_checkpoint_holds_dataset_iterator(tmp_path):
     assert int(next(iterator)) == 3
 
 
-@pytest.mark.xfail(strict=True, reason="tf.roll needs a static shift when traced; TF accepts a "
-                   "shift tensor (random shifts in a tf.data augmentation map)")
 def test_roll_with_a_tensor_shift_in_a_traced_function():
     import eagerflow as tf
 
@@ -384,8 +377,6 @@ def test_roll_with_a_tensor_shift_in_a_traced_function():
     np.testing.assert_array_equal(roll(tf.range(5), tf.constant(2)).numpy(), [3, 4, 0, 1, 2])
 
 
-@pytest.mark.xfail(strict=True, reason="tf.compat.v1 is missing (TF 2 programs read event files "
-                   "back with tf.compat.v1.train.summary_iterator)")
 def test_compat_v1_summary_iterator_exists():
     import eagerflow as tf
 
@@ -441,7 +432,6 @@ def _adapted_text_vectorization(tf):
     return vectorize
 
 
-@pytest.mark.xfail(strict=True, reason="Sequential without Input builds with float32 inputs")
 def test_deferred_sequential_builds_with_the_input_dtype():
     import eagerflow as tf
 
@@ -450,7 +440,6 @@ def test_deferred_sequential_builds_with_the_input_dtype():
     assert model(tf.constant(["a b", "c"])).shape == (2, 3, 2)  # as TF
 
 
-@pytest.mark.xfail(strict=True, reason="TextVectorization.call does not convert a list")
 def test_text_vectorization_accepts_a_list_of_strings():
     import eagerflow as tf
 
@@ -485,8 +474,6 @@ def test_fit_without_targets_hands_train_step_x_itself():
     assert seen and tuple not in seen  # TF: a Tensor
 
 
-@pytest.mark.xfail(strict=True, reason="BinaryAccuracy with (batch,) labels and (batch, 1) "
-                   "predictions counts each batch once")
 def test_binary_accuracy_weighs_batches_by_size():
     import eagerflow as tf
 
@@ -496,7 +483,6 @@ def test_binary_accuracy_weighs_batches_by_size():
     np.testing.assert_allclose(float(metric.result()), 4 / 6, rtol=1e-6)  # TF: 0.6667
 
 
-@pytest.mark.xfail(strict=True, reason="a subclassed model's .keras config has no build_config")
 def test_subclassed_model_keras_file_round_trip(tmp_path):
     import eagerflow as tf
 
@@ -517,7 +503,6 @@ def test_subclassed_model_keras_file_round_trip(tmp_path):
     np.testing.assert_array_equal(restored(x).numpy(), model(x).numpy())
 
 
-@pytest.mark.xfail(strict=True, reason="no static shape from a shape tensor when tracing")
 def test_static_shape_from_a_shape_tensor():
     import eagerflow as tf
 

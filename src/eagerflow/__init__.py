@@ -43,7 +43,8 @@ def get_logger():
 
     return logging.getLogger("eagerflow")
 
-_LAZY_SUBMODULES = ("data", "keras", "train", "summary", "autograph", "config", "io")
+_LAZY_SUBMODULES = ("data", "keras", "train", "summary", "autograph", "config", "io",
+                    "compat")
 # tf.optimizers, tf.losses, ... are TF 2's aliases of the Keras namespaces.
 _KERAS_ALIASES = ("optimizers", "losses", "metrics", "initializers", "activations")
 

@@ -20,7 +20,7 @@ keras = tf.keras
 
 ACTIVATIONS = ["linear", "relu", "tanh", "sigmoid", "elu", "softplus", "swish", "gelu"]
 RNN_KINDS = ["SimpleRNN", "LSTM", "GRU"]
-RNN_MIN_UNITS = 2
+RNN_MIN_UNITS = 1
 MERGES = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"]
 
 
@@ -160,7 +160,6 @@ def _any_layer(draw, shape, allow_dropout, allow_rnn, time_unknown):
         size = draw(st.integers(1, 2))
         return ("UpSampling1D", {"size": size}), (shape[0] * size, shape[1])
     if kind in ("RNN", "Bidirectional"):
-        # LSTM/GRU(units=1) lose their symbolic output shape (xfail test documents it).
         units = draw(st.integers(RNN_MIN_UNITS, 4))
         sequences = draw(st.booleans())
         rnn = (draw(st.sampled_from(RNN_KINDS)), {"units": units, "return_sequences": sequences,

@@ -433,13 +433,10 @@ def check_callbacks(spec, suffix, save_best_only, patience, min_delta, histogram
         assert {"epoch_loss", "epoch_mae"} <= event_tags(os.path.join(folder, "logs",
                                                                       "validation"))
         histograms = {tag for tag in train_tags if tag.endswith("/histogram")}
-        # tf_keras's tags: each weight's name, ":" -> "_" (nested models: xfail test below).
+        # tf_keras's tags: each weight's name, ":" -> "_".
         expected = {weight.name.replace(":", "_") + "/histogram"
                     for layer in model.layers for weight in layer.weights}
-        if not histogram_freq:
-            assert not histograms
-        elif not any(block[0] == "nested" for block in spec.blocks):
-            assert histograms == expected
+        assert histograms == (expected if histogram_freq else set())
 
 
 @FAST
@@ -453,12 +450,12 @@ def test_callbacks_write_loadable_files(spec_and_suffix, save_best_only, patienc
 
 # Bugs found by the properties above, reduced to minimal reproductions --------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LSTM/GRU(units=1) have symbolic output shape (None, None): the zero initial state is "
-    "tf.zeros(tf.concat([[batch], [1]], 0)) and a shape tensor loses its static entries in a "
-    "graph, then (None, 1) * (None, None) broadcasts to (None, None)"))
+# Regression tests for bugs these properties found (fixed since).
+
 @pytest.mark.parametrize("rnn", ["LSTM", "GRU"])
 def test_gated_rnn_with_one_unit_keeps_its_output_shape(rnn):
+    """LSTM/GRU(1) once had symbolic output shape (None, None): their zero initial state had
+    an unknown static shape, and (None, 1) * (None, None) broadcasts to (None, None)."""
     inputs = keras.Input((3, 2))
     outputs = getattr(keras.layers, rnn)(1)(inputs)
     assert outputs.shape.as_list() == [None, 1]
@@ -467,10 +464,9 @@ def test_gated_rnn_with_one_unit_keeps_its_output_shape(rnn):
     assert model.output_shape == (None, 1)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "tf.zeros / tf.fill with a shape *tensor* (tf.stack / tf.concat of a dynamic batch size and "
-    "constants) in a graph has an all-unknown static shape; TF infers (None, 3)"))
 def test_zeros_of_a_stacked_shape_keeps_its_constant_dims():
+    """tf.zeros / tf.fill of a shape tensor built from a dynamic batch size and constants keep
+    the constant dims in a graph, as TF does."""
     @tf.function(input_signature=[tf.TensorSpec([None, 2])])
     def shapes(x):
         batch = tf.shape(x)[0]
@@ -638,11 +634,8 @@ def test_activity_losses_in_a_retraced_function():
     assert float(regularization(tf.ones([1, 3]))) == pytest.approx(first)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "TensorBoard(histogram_freq=1) tags a nested model's weights '<nested model>/<short "
-    "name>_0', so the inner layers' kernels (and biases) share one tag and overwrite each "
-    "other; tf_keras tags each weight by its own name ('dense/kernel_0/histogram')"))
 def test_tensorboard_histograms_of_a_nested_model(tmp_path):
+    """Each weight of a nested model gets its own histogram tag (tf_keras: the weight's name)."""
     inner = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), keras.layers.Dense(2)])
     model = keras.Sequential([keras.Input((3,)), inner, keras.layers.Dense(1)])
     model.compile("sgd", "mse")

@@ -565,3 +565,20 @@ def test_shapes_from_shape_tensors_keep_static_dims_when_traced():
     values = build(np.ones((8, 8, 1), np.float32))
     assert [tuple(v.shape) for v in values] == [(8, 3), (8, 8, 1), (8, 4), (8, 5), (1, 8, 8),
                                                 (8, 8, 1), (8, 8, 1)]
+
+
+def test_roll_by_a_shift_known_only_at_run_time():
+    @tf.function
+    def roll(x, shift):
+        return tf.roll(x, shift, [0, 1])
+
+    x = np.arange(12.0, dtype=np.float32).reshape(3, 4)
+    for shift in ([1, -2], [4, 7]):
+        np.testing.assert_array_equal(roll(x, tf.constant(shift)).numpy(),
+                                      np.roll(x, shift, (0, 1)))
+    values = tf.constant(np.arange(5.0, dtype=np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(values)
+        rolled = tf.function(lambda v, s: tf.roll(v, s, 0))(values, tf.constant(1))
+        total = tf.reduce_sum(rolled * tf.range(5.0))
+    np.testing.assert_array_equal(tape.gradient(total, values).numpy(), [1, 2, 3, 4, 0])

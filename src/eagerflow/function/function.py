@@ -163,10 +163,10 @@ class _FunctionCall:
 
     def __init__(self, concrete: ConcreteFunction) -> None:
         self.name = f"call_{concrete.graph.name}"
-        self._concrete = weakref.ref(concrete)
+        self.concrete = concrete  # the tape's record keeps the function alive until used
 
     def grad(self, g, outputs, *inputs):
-        return self._concrete()._backward()(*inputs, *g)
+        return self.concrete._backward()(*inputs, *g)
 
 
 class ConcreteFunction:
@@ -191,7 +191,6 @@ class ConcreteFunction:
         self._captured_variables = [
             v for v in self._read_variables
             if builder.variable_handles[id(v)].node.op is not PLACEHOLDER]
-        self._call_op = _FunctionCall(self)
         self._backward_function = None
         self._pack_outputs = _packer(output_structure)
 
@@ -295,7 +294,7 @@ class ConcreteFunction:
                 for variable in self._read_variables:
                     if variable.trainable:
                         tape._watch_variable(variable)
-            tape._record_operation(self._call_op, inputs + self._captured_variables,
+            tape._record_operation(_FunctionCall(self), inputs + self._captured_variables,
                                    tuple(outputs), {})
 
     def _backward(self):

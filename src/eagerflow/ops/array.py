@@ -1021,8 +1021,10 @@ roll_p = primitive(
 def roll(input, shift, axis, name=None) -> Tensor:
     """Shift elements along `axis` by `shift` places, wrapping around."""
     input = _t(input)
-    shift = _static_ints(shift, "shift", "Roll")
     axis = _static_ints(axis, "axis", "Roll")
+    if _is_symbolic(shift):
+        return _roll_by_run_time_shift(input, shift, axis)
+    shift = _static_ints(shift, "shift", "Roll")
     if len(shift) != len(axis):
         raise _error(f"shift and axis must have the same size: {len(shift)} vs {len(axis)} "
                      f"[Op:Roll]")
@@ -1030,6 +1032,22 @@ def roll(input, shift, axis, name=None) -> Tensor:
     if rank is not None:
         axis = tuple(normalize_axis(a, rank, "Roll") for a in axis)
     return roll_p.bind(input, shift=shift, axis=axis)
+
+
+def _roll_by_run_time_shift(input, shift, axis: tuple) -> Tensor:
+    """Roll by a shift known only at run time: a gather of (i - shift) mod n on each axis."""
+    from eagerflow.ops import indexing, math
+
+    shifts = [shift] if shift.shape.rank == 0 else unstack(shift, num=len(axis))
+    if len(shifts) != len(axis):
+        raise _error(f"shift and axis must have the same size: {len(shifts)} vs {len(axis)} "
+                     f"[Op:Roll]")
+    for amount, dimension in zip(shifts, axis):
+        length = cast(shape(input)[dimension], amount.dtype)
+        positions = range(0, length, dtype=amount.dtype)
+        indices = math.floormod(positions - amount, length)
+        input = indexing.gather(input, indices, axis=dimension)
+    return input
 
 
 def _broadcast_to_rule(x: Spec, shape) -> Spec:

@@ -700,6 +700,30 @@ class Layer(Module):
             raise TypeError(f"Error when deserializing class '{cls.__name__}' using config="
                             f"{config}.\n\nException encountered: {exc}") from exc
 
+    def get_build_config(self) -> dict | None:
+        """The input shape the layer was built for (saved in `.keras` files so that a loaded
+        layer or subclassed model can create its weights before they are read)."""
+        if not self.built or self._build_input_shape is None:
+            return None
+        return {"input_shape": _shape_as_list(self._build_input_shape)}
+
+    def build_from_config(self, config: dict) -> None:
+        """Build from `get_build_config()`'s output."""
+        shape = config.get("input_shape") if isinstance(config, dict) else None
+        if shape is None:
+            return
+        if isinstance(shape, (list, tuple)) and all(d is None or isinstance(d, int)
+                                                     for d in shape):
+            shape = TensorShape(shape)
+        if isinstance(self, _model_class()):
+            from eagerflow.keras.models.model import _trace_call
+
+            _trace_call(self, shape)  # a subclassed model builds by running its call
+            self._build_input_shape = shape
+            self.built = True
+        else:
+            self._maybe_build(shape)
+
     # --- checkpoints -------------------------------------------------------------------------
     def _trackable_children(self) -> dict:
         """Children for TF checkpoints: variables and sub-layers by attribute name."""
@@ -744,6 +768,25 @@ def _dtype_name(dtype) -> str:
     if isinstance(dtype, str) and dtype.startswith("mixed_"):
         return dtype.removeprefix("mixed_")
     return dtypes_module.as_dtype(dtype).name
+
+
+def _shape_as_list(shape):
+    """A (nested) input shape as JSON-safe lists of ints and Nones."""
+    if isinstance(shape, TensorShape):
+        return shape.as_list() if shape.rank is not None else None
+    if isinstance(shape, dict):
+        return {key: _shape_as_list(value) for key, value in shape.items()}
+    if isinstance(shape, (list, tuple)):
+        if all(d is None or isinstance(d, int) for d in shape):
+            return list(shape)
+        return [_shape_as_list(item) for item in shape]
+    return shape
+
+
+def _model_class():
+    from eagerflow.keras.models.model import Model
+
+    return Model
 
 
 def _layers_in(value) -> list:

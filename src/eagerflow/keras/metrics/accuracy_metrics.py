@@ -21,12 +21,17 @@ def accuracy(y_true, y_pred) -> tf.Tensor:
     return tf.cast(tf.equal(y_true, y_pred), tf.float32)
 
 
-def binary_accuracy(y_true, y_pred, threshold: float = 0.5) -> tf.Tensor:
-    """Mean over the last axis of (y_pred > threshold) == y_true."""
+def binary_matches(y_true, y_pred, threshold: float = 0.5) -> tf.Tensor:
+    """1.0 where (y_pred > threshold) == y_true, element-wise."""
     y_pred = tf.convert_to_tensor(y_pred)
     y_true = tf.cast(y_true, y_pred.dtype)
     predicted = tf.cast(y_pred > tf.cast(threshold, y_pred.dtype), y_pred.dtype)
-    return tf.reduce_mean(tf.cast(tf.equal(y_true, predicted), tf.float32), axis=-1)
+    return tf.cast(tf.equal(y_true, predicted), tf.float32)
+
+
+def binary_accuracy(y_true, y_pred, threshold: float = 0.5) -> tf.Tensor:
+    """Mean over the last axis of (y_pred > threshold) == y_true."""
+    return tf.reduce_mean(binary_matches(y_true, y_pred, threshold), axis=-1)
 
 
 def _sparse_labels(y_true, y_pred):
@@ -95,7 +100,9 @@ class BinaryAccuracy(MeanMetricWrapper):
     """How often `y_pred > threshold` matches 0/1 labels."""
 
     def __init__(self, name: str = "binary_accuracy", dtype=None, threshold: float = 0.5):
-        super().__init__(binary_accuracy, name, dtype=dtype, threshold=threshold)
+        # Element-wise matches (not binary_accuracy's per-sample means), so that a batch
+        # counts by its number of elements whatever the label's rank, as in tf.keras.
+        super().__init__(binary_matches, name, dtype=dtype, threshold=threshold)
 
 
 class CategoricalAccuracy(MeanMetricWrapper):

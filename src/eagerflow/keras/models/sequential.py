@@ -145,14 +145,20 @@ class Sequential(Model):
             _trace_call(self, input_shape)
         self.built = True
 
+    def __call__(self, *args, **kwargs):
+        if not self.built and self._input_layer is None and args:
+            self._first_input_dtype = _input_dtype(args[0], self.dtype)
+        return super().__call__(*args, **kwargs)
+
     def _maybe_build(self, input_shapes) -> None:
         if self.built:
             return
         shape = input_shapes
         if self._input_layer is None and isinstance(shape, TensorShape) and shape.rank:
             dims = shape.as_list()
+            dtype = getattr(self, "_first_input_dtype", None) or self.dtype
             self._input_layer = Input(batch_shape=(None,) + tuple(dims[1:]),
-                                      dtype=self.dtype)._keras_history[0]
+                                      dtype=dtype)._keras_history[0]
             self._connect()
             return
         self.built = True
@@ -219,3 +225,26 @@ class Sequential(Model):
         if getattr(self, "optimizer", None) is not None:
             children["optimizer"] = self.optimizer
         return children
+
+
+def _input_dtype(value, float_dtype: str) -> str | None:
+    """The dtype the first call's data has: strings and integers as they are, floats in the
+    model's float type."""
+    import numpy as np
+
+    from eagerflow.core import nest
+
+    leaves = nest.flatten(value)
+    if len(leaves) != 1:
+        return None
+    dtype = getattr(leaves[0], "dtype", None)
+    if dtype is None:
+        dtype = np.asarray(leaves[0]).dtype
+    name = getattr(dtype, "name", str(dtype))
+    if name == "string" or getattr(dtype, "kind", None) in ("U", "S", "O"):
+        return "string"
+    if name.startswith(("int", "uint")):
+        return name
+    if name == "bool":
+        return "bool"
+    return float_dtype

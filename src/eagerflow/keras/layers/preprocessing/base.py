@@ -24,6 +24,13 @@ class PreprocessingLayer(Layer):
         super().__init__(**kwargs)
         self._is_adapted = False
 
+    def _convert_inputs(self, inputs):
+        """A list of strings or numbers is one input tensor here, not a list of inputs."""
+        if isinstance(inputs, (list, tuple)) and not any(
+                isinstance(item, tf.Tensor) for item in tf.nest.flatten(inputs)):
+            inputs = tf.convert_to_tensor(inputs)
+        return super()._convert_inputs(inputs)
+
     @property
     def is_adapted(self) -> bool:
         """Whether `adapt` has run (or the state was given at construction)."""
