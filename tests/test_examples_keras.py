@@ -353,8 +353,6 @@ def test_functional_tf_ops(tmp_path, monkeypatch, capsys):
 
 # Minimal reproductions of the bugs the examples found (each fails today; see the reasons).
 
-@pytest.mark.xfail(strict=True, reason="tf.train.Checkpoint rejects a tf.data iterator (TF saves "
-                   "its position, as in the 'Training checkpoints' guide)")
 def test_checkpoint_holds_dataset_iterator(tmp_path):
     import eagerflow as tf
 

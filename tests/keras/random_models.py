@@ -57,11 +57,12 @@ def _conv_length(length: int, kernel: int, stride: int, padding: str) -> int:
 
 @st.composite
 def _layer(draw, shape: tuple[int, ...], allow_dropout: bool, allow_rnn: bool,
-           time_unknown: bool = False):
+           time_unknown: bool = False, allow_batchnorm: bool = True):
     """One layer valid for `shape` (no batch dim; the sample's real shape); returns
     (spec, new_shape). With `time_unknown` the model sees None for axis 0 of a rank-2
     shape, so layers needing a static size there (Flatten, Permute) are not drawn."""
-    spec, new_shape = draw(_any_layer(shape, allow_dropout, allow_rnn, time_unknown))
+    spec, new_shape = draw(_any_layer(shape, allow_dropout, allow_rnn, time_unknown,
+                                      allow_batchnorm))
     name, kwargs = spec
     if name in FREEZABLE and draw(st.integers(0, 5)) == 0:
         spec = name, kwargs = (name, {**kwargs, "trainable": False})
@@ -80,9 +81,11 @@ FREEZABLE = {"Dense", "Conv1D", "Conv2D", "BatchNormalization", "LayerNormalizat
 
 
 @st.composite
-def _any_layer(draw, shape, allow_dropout, allow_rnn, time_unknown):
+def _any_layer(draw, shape, allow_dropout, allow_rnn, time_unknown, allow_batchnorm):
     rank = len(shape)
-    options = ["Dense", "Activation", "LayerNormalization", "BatchNormalization"]
+    options = ["Dense", "Activation", "LayerNormalization"]
+    if allow_batchnorm:
+        options += ["BatchNormalization"]
     if allow_dropout:
         options += ["Dropout"]
     if rank == 1:
@@ -239,10 +242,14 @@ def _same_shape_layer(draw, shape: tuple[int, ...]):
 
 @st.composite
 def model_specs(draw, functional: bool | None = None, allow_dropout: bool = True,
-                max_layers: int = 4, allow_rnn: bool = True,
-                allow_nesting: bool = True) -> ModelSpec:
+                max_layers: int = 4, allow_rnn: bool = True, allow_nesting: bool = True,
+                allow_batchnorm: bool = True) -> ModelSpec:
     """A small valid model: an input kind, 1..max_layers random layers (some grouped into a
-    nested Sequential / functional model, some merged with a branch), then a Dense head."""
+    nested Sequential / functional model, some merged with a branch), then a Dense head.
+
+    `allow_batchnorm=False` leaves BatchNormalization out: in training it makes the gradient
+    of a bias before it exactly zero in theory, float noise in practice, which Adam-like
+    optimizers scale up to full steps (so eager and compiled runs would part)."""
     kind = draw(st.sampled_from(["vector", "sequence", "image", "tokens"]))
     vocab = 0
     if kind == "vector":
@@ -265,7 +272,10 @@ def model_specs(draw, functional: bool | None = None, allow_dropout: bool = True
         current = (shape[0], dim)
 
     for _ in range(draw(st.integers(1, max_layers))):
-        choice = draw(st.integers(0, 5))
+        choice = draw(st.integers(0, 6))
+        if functional and choice == 6:  # one layer applied twice: x -> f(f(x))
+            spec.blocks.append(("shared", _same_shape_layer(draw, current)))
+            continue
         if functional and choice <= 1:
             branch = _same_shape_layer(draw, current)
             merge = draw(st.sampled_from(MERGES))
@@ -279,13 +289,15 @@ def model_specs(draw, functional: bool | None = None, allow_dropout: bool = True
             inner = []
             for _ in range(draw(st.integers(1, 2))):
                 layer, current = draw(_layer(current, allow_dropout, allow_rnn,
-                                             _time_unknown(spec, current, inner)))
+                                             _time_unknown(spec, current, inner),
+                                             allow_batchnorm))
                 inner.append(layer)
             spec.has_dropout |= any(layer[0] == "Dropout" for layer in inner)
             style = draw(st.sampled_from(["sequential", "functional"]))
             spec.blocks.append(("nested", style, inner, inner_shape))
             continue
-        layer, current = draw(_layer(current, allow_dropout, allow_rnn, time_unknown))
+        layer, current = draw(_layer(current, allow_dropout, allow_rnn, time_unknown,
+                                     allow_batchnorm))
         spec.has_dropout |= layer[0] == "Dropout"
         spec.blocks.append(("layer", layer))
     if len(current) > 1:
@@ -351,11 +363,18 @@ def build_model(spec: ModelSpec, seed: int = 0) -> keras.Model:
     inputs = keras.Input(spec.symbolic_input_shape, dtype=dtype)
     x = inputs
     for block in spec.blocks:
-        if block[0] == "merge":
-            x = make_layer((block[2], {}))([x, make_layer(block[1])(x)])
-        else:
-            x = _make_block(block)(x)
+        x = _apply_block(block, x)
     return keras.Model(inputs, x)
+
+
+def _apply_block(block, x):
+    """The functional-API call of one block on the KerasTensor `x`."""
+    if block[0] == "merge":
+        return make_layer((block[2], {}))([x, make_layer(block[1])(x)])
+    if block[0] == "shared":
+        layer = make_layer(block[1])
+        return layer(layer(x))
+    return _make_block(block)(x)
 
 
 def _make_block(block) -> keras.layers.Layer:
@@ -393,6 +412,17 @@ def make_targets(spec: ModelSpec, batch: int, seed: int = 1) -> np.ndarray:
 
 
 OPTIMIZERS = ["SGD", "SGD_momentum", "Adam", "RMSprop", "Adagrad", "Adamax", "Nadam", "AdamW"]
+# Optimizers whose step is proportional to the gradient, so float noise stays float noise.
+# Adam-like ones scale a gradient that is zero in theory but noise in practice (a bias before
+# a normalization) up to a full learning-rate step.
+STEP_SIZE_KEEPING = {"SGD", "SGD_momentum", "Adagrad"}
+
+
+def training_cases(**spec_options):
+    """(spec, optimizer name) pairs; no BatchNormalization with Adam-like optimizers."""
+    return st.sampled_from(OPTIMIZERS).flatmap(lambda name: st.tuples(
+        model_specs(allow_dropout=False, allow_batchnorm=name in STEP_SIZE_KEEPING,
+                    **spec_options), st.just(name)))
 
 
 def make_optimizer(name: str) -> keras.optimizers.Optimizer:
@@ -498,10 +528,7 @@ def build_multi_model(spec: MultiSpec, seed: int = 0) -> keras.Model:
         inputs[f"in_{index}"] = tensor
         x = tensor
         for block in part.blocks[:-1]:  # the last block is the single-output Dense head
-            if block[0] == "merge":
-                x = make_layer((block[2], {}))([x, make_layer(block[1])(x)])
-            else:
-                x = _make_block(block)(x)
+            x = _apply_block(block, x)
         features.append(x)
     joined = features[0] if len(features) == 1 else keras.layers.Concatenate()(features)
     outputs = {f"out_{index}": keras.layers.Dense(units, name=f"out_{index}")(joined)

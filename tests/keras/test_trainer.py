@@ -279,3 +279,22 @@ def test_the_step_receives_tensors_and_logs_are_python_floats():
     assert all(issubclass(kind, tf.Tensor) for kind in seen) and len(seen) == 2
     assert len(recorded) == 2
     assert all(type(value) is float for entry in recorded for value in entry.values())
+
+
+def test_evaluate_and_predict_call_the_batch_hooks_of_given_callbacks():
+    calls = []
+
+    class Counting(tf.keras.callbacks.Callback):
+        def on_test_batch_end(self, batch, logs=None):
+            calls.append(("test", batch, sorted(logs)))
+
+        def on_predict_batch_end(self, batch, logs=None):
+            calls.append(("predict", batch, np.shape(logs["outputs"])))
+
+    model = _linear_model()
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = _regression_data(10)
+    model.evaluate(x, y, batch_size=4, verbose=0, callbacks=[Counting()])
+    model.predict(x, batch_size=4, verbose=0, callbacks=[Counting()])
+    assert calls == [("test", 0, ["loss"]), ("test", 1, ["loss"]), ("test", 2, ["loss"]),
+                     ("predict", 0, (4, 1)), ("predict", 1, (4, 1)), ("predict", 2, (2, 1))]

@@ -39,11 +39,46 @@ class OwnedIterator(Iterator):
 
     def __init__(self, dataset) -> None:
         self._dataset = dataset
-        self._iterator = dataset._make_iter()
+        self._epochs = [d._epoch for d in _epoch_counters(dataset)]  # shuffles' epoch numbers
+        self._iterator = _CountingIterator(dataset._make_iter())
 
     @property
     def element_spec(self):
         return self._dataset.element_spec
+
+    # --- checkpoints: tf.train.Checkpoint(iterator=it) saves where the iterator is ----------
+    def _serialize_to_tensors(self) -> dict:
+        """The position as the number of elements taken (restoring re-reads up to it, so the
+        pipeline must give the same elements again: seeded shuffles, no unseeded randomness)."""
+        import json
+
+        state = json.dumps({"elements_taken": self._iterator.count,
+                            "shuffle_epochs": self._epochs}).encode()
+        return {"ITERATOR_STATE": np.array(state, dtype=object)}
+
+    def _restore_from_tensors(self, tensors: dict) -> None:
+        import json
+
+        raw = tensors["ITERATOR_STATE"]
+        raw = raw.item() if isinstance(raw, np.ndarray) else raw
+        try:
+            state = json.loads(raw)
+            taken = int(state["elements_taken"])
+            epochs = [int(e) for e in state.get("shuffle_epochs", [])]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise errors.DataLossError(None, None, "The checkpoint's iterator state is not one "
+                                       f"eagerflow wrote ({exc}); TF's own iterator states "
+                                       "(variant tensors) cannot be read.") from None
+        counters = _epoch_counters(self._dataset)
+        if len(counters) == len(epochs):  # the same pipeline: shuffle the same way again
+            for counter, epoch in zip(counters, epochs):
+                counter._epoch = epoch
+        self._epochs = [d._epoch for d in counters]
+        iterator = _CountingIterator(self._dataset._make_iter())
+        for _ in range(taken):
+            if next(iterator, _END) is _END:
+                break
+        self._iterator = iterator
 
     def __iter__(self):
         if _tracing():
@@ -171,3 +206,44 @@ class Optional:
 
     def __repr__(self) -> str:
         return f"<tf.experimental.Optional has_value={self._has_value}>"
+
+
+_END = object()
+
+
+def _epoch_counters(dataset) -> list:
+    """The datasets of a pipeline that count their iterations (shuffles), in a fixed order."""
+    from eagerflow.data.dataset import Dataset
+
+    found, seen, pending = [], set(), [dataset]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(getattr(current, "_epoch", None), int):
+            found.append(current)
+        for value in vars(current).values():
+            if isinstance(value, Dataset):
+                pending.append(value)
+            elif isinstance(value, (list, tuple)):
+                pending.extend(v for v in value if isinstance(v, Dataset))
+    return found
+
+
+class _CountingIterator:
+    """An internal element iterator that counts what it has handed out (checkpoints)."""
+
+    __slots__ = ("_iterator", "count")
+
+    def __init__(self, iterator) -> None:
+        self._iterator = iterator
+        self.count = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        element = next(self._iterator)
+        self.count += 1
+        return element

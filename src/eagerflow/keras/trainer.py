@@ -289,9 +289,12 @@ class Trainer:
         logs = {}
         for _, batches in handler.enumerate_epochs():
             for step, batch in enumerate(batches):
-                callback_list.on_test_batch_begin(step)
+                hooks = bool(callback_list.callbacks)  # none (verbose=0): skip the hooks' work
+                if hooks:
+                    callback_list.on_test_batch_begin(step)
                 logs = _to_python(test_function(batch))
-                callback_list.on_test_batch_end(step, logs)
+                if hooks:
+                    callback_list.on_test_batch_end(step, logs)
         logs = _to_python(self.get_metrics_result()) if self.metrics else logs
         callback_list.on_test_end(logs)
         if return_dict:
@@ -315,10 +318,13 @@ class Trainer:
         outputs = []
         for _, batches in handler.enumerate_epochs():
             for step, batch in enumerate(batches):
-                callback_list.on_predict_batch_begin(step)
+                hooks = bool(callback_list.callbacks)  # none (verbose=0): skip the hooks' work
+                if hooks:
+                    callback_list.on_predict_batch_begin(step)
                 result = _batch_outputs(predict_function(batch))
                 outputs.append(result)
-                callback_list.on_predict_batch_end(step, {"outputs": result})
+                if hooks:
+                    callback_list.on_predict_batch_end(step, {"outputs": result})
         if not outputs:
             raise ValueError("Unexpected result of `predict_function` (Empty batch_outputs). "
                              "Please use `Model.compile(..., run_eagerly=True)`, or "

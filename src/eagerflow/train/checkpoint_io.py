@@ -52,6 +52,8 @@ def write(root, prefix: str) -> str:
     try:
         for key, variable in graph.variables():
             writer.add(key, variable.numpy(), variable.dtype)
+        for key, value in graph.saved_tensors:
+            writer.add(key, value, "string" if value.dtype == object else None)
         writer.add(OBJECT_GRAPH_KEY, np.array(graph.proto.encode(), dtype=object), "string")
     except BaseException:
         writer.abort()
@@ -277,23 +279,32 @@ def _restore_matched(status: LoadStatus, reader: BundleReader) -> None:
     """Match the saved graph to the live objects now and assign the values not yet restored."""
     graph = status._graph
     matched = _match(graph, status._get_root())
-    updates = []
+    updates, states = [], []
     for node_id, obj in matched.items():
+        python_state = {}
         for attribute in graph.nodes[node_id].attributes:
             key = attribute.checkpoint_key
-            if attribute.name != VARIABLE_VALUE or not isinstance(obj, Variable) or \
-                    key in status._restored_keys:
+            if key in status._restored_keys:
                 continue
-            value = reader.read(key)
-            _check_value(obj, value, key)
-            updates.append((obj, value, key))
+            if attribute.name == VARIABLE_VALUE and isinstance(obj, Variable):
+                value = reader.read(key)
+                _check_value(obj, value, key)
+                updates.append((obj, value, key))
+            elif callable(getattr(obj, "_restore_from_tensors", None)):
+                python_state[attribute.name] = (reader.read(key), key)
+        if python_state:
+            states.append((obj, python_state))
     from eagerflow.graph.builder import init_scope
 
     with init_scope():  # restoring is never part of a traced function
         for variable, value, _ in updates:
             variable.assign(value)
+        for obj, python_state in states:
+            obj._restore_from_tensors({name: value for name, (value, _) in python_state.items()})
     status._matched.update(matched)
     status._restored_keys.update(key for _, _, key in updates)
+    status._restored_keys.update(key for _, python_state in states
+                                 for _, key in python_state.values())
 
 
 def _check_value(variable: Variable, value: np.ndarray, key: str) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+
 from eagerflow.core.module import Module
 from eagerflow.core.variable import Variable
 from eagerflow.train.protos import (
@@ -22,7 +24,7 @@ from eagerflow.train.protos import (
 )
 
 __all__ = ["is_trackable", "children_of", "escape_local_name", "checkpoint_key", "ObjectGraph",
-           "build_object_graph", "OBJECT_GRAPH_KEY", "VARIABLE_VALUE"]
+           "build_object_graph", "OBJECT_GRAPH_KEY", "VARIABLE_VALUE", "saved_tensors_of"]
 
 OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
 VARIABLE_VALUE = "VARIABLE_VALUE"
@@ -33,7 +35,17 @@ def is_trackable(value) -> bool:
     """True for what a checkpoint can hold: variables, modules, objects declaring children,
     and lists/tuples/dicts (which become nodes even when they hold no variables, as in TF)."""
     return (isinstance(value, (Variable, Module) + _CONTAINERS)
-            or callable(getattr(value, "_trackable_children", None)))
+            or callable(getattr(value, "_trackable_children", None))
+            or callable(getattr(value, "_serialize_to_tensors", None)))
+
+
+def saved_tensors_of(obj) -> dict:
+    """The values an object that is not a variable saves (TF's `_serialize_to_tensors`
+    protocol: attribute name -> NumPy value), e.g. a dataset iterator's position."""
+    serialize = getattr(obj, "_serialize_to_tensors", None)
+    if isinstance(obj, Variable) or not callable(serialize):
+        return {}
+    return {str(name): np.asarray(value) for name, value in serialize().items()}
 
 
 def children_of(obj) -> list[tuple[str, object]]:
@@ -74,6 +86,8 @@ class ObjectGraph:
     paths: list[list[str]]
     proto: TrackableObjectGraph
 
+    saved_tensors: list = dataclasses.field(default_factory=list)  # (key, value) of the rest
+
     def variables(self) -> list[tuple[str, Variable]]:
         """(checkpoint key, variable) for every variable, in node order."""
         return [(checkpoint_key(path), obj) for obj, path in zip(self.objects, self.paths)
@@ -97,15 +111,19 @@ def build_object_graph(root) -> ObjectGraph:
             references.append(ObjectReference(child_id, name))
         children_lists.append(references)
         position += 1
-    nodes = []
+    nodes, saved = [], []
     for obj, path, references in zip(objects, paths, children_lists):
         attributes = []
         if isinstance(obj, Variable):
             attributes.append(SerializedTensor(VARIABLE_VALUE, obj.name.removesuffix(":0"),
                                                checkpoint_key(path)))
+        for name, value in sorted(saved_tensors_of(obj).items()):
+            key = checkpoint_key(path, name)
+            attributes.append(SerializedTensor(name, "/".join(path), key))
+            saved.append((key, value))
         nodes.append(TrackableObject(children=references, attributes=attributes))
     _mark_values(nodes)
-    return ObjectGraph(objects, paths, TrackableObjectGraph(nodes))
+    return ObjectGraph(objects, paths, TrackableObjectGraph(nodes), saved)
 
 
 def _mark_values(nodes: list[TrackableObject]) -> None:
