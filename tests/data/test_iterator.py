@@ -1,3 +1,9 @@
+"""Dataset iterators in checkpoints: the position saves and restores."""
+
+import numpy as np
+import pytest
+
+import eagerflow as tf
 
 
 def test_iterator_position_saves_and_restores_in_a_checkpoint(tmp_path):

@@ -895,3 +895,32 @@ def test_deep(name):
         check(*arguments)
 
     run()
+
+
+# Stateful RNNs: a sequence fed in pieces equals the whole --------------------------------
+
+def check_stateful(rnn, units, batch, steps, cut, bidirectional):
+    """A stateful RNN carries its state between calls: two halves of a sequence give the
+    whole sequence's outputs, eager and traced; reset_states starts over."""
+    keras.utils.set_random_seed(0)
+    layer = getattr(keras.layers, rnn)(units, stateful=True, return_sequences=True)
+    model = keras.Sequential([keras.Input(batch_shape=(batch, None, 2)), layer])
+    x = np.random.default_rng(5).standard_normal((batch, steps, 2)).astype(np.float32)
+    whole = model(x).numpy()
+    for run in (model, tf.function(lambda v: model(v))):
+        model.reset_states()
+        pieces = [run(tf.constant(x[:, :cut])).numpy(), run(tf.constant(x[:, cut:])).numpy()]
+        assert_close(np.concatenate(pieces, axis=1), whole)
+    model.reset_states()
+    assert_close(model(x).numpy(), whole)
+    model.reset_states()
+    assert_close(model.predict(x, batch_size=batch, verbose=0), whole)
+
+
+@FAST
+@given(st.sampled_from(["SimpleRNN", "LSTM", "GRU"]), st.integers(1, 3), st.integers(1, 3),
+       st.integers(2, 5).flatmap(lambda steps: st.tuples(st.just(steps),
+                                                         st.integers(1, steps - 1))),
+       st.just(False))
+def test_stateful_rnn_pieces_equal_whole(rnn, units, batch, steps_and_cut, bidirectional):
+    check_stateful(rnn, units, batch, *steps_and_cut, bidirectional)
