@@ -381,8 +381,6 @@ def test_compat_v1_summary_iterator_exists():
     assert callable(tf.compat.v1.train.summary_iterator)
 
 
-@pytest.mark.xfail(strict=True, reason="fit(x) without targets hands train_step a 1-tuple (x,); "
-                   "tf.keras hands it x itself (the VAE example calls self.encoder(data))")
 def test_vae_digits(tmp_path, monkeypatch, capsys, sklearn_datasets):
     namespace, out = run_example("vae_digits.py", tmp_path, monkeypatch, capsys)
     # TF: first loss 39.70, final loss 26.12, reconstruction 24.92, KL 1.20, center distance
@@ -402,11 +400,6 @@ def test_vae_digits(tmp_path, monkeypatch, capsys, sklearn_datasets):
     assert 0.0 <= float(low) < float(high) <= 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="three bugs on the tutorial's path: (1) a Sequential "
-                   "without Input builds its graph with a float32 input, so a leading "
-                   "TextVectorization rejects it; (2) TextVectorization does not accept a list "
-                   "of strings; (3) predict/evaluate on a NumPy unicode array ('<U..') fail "
-                   "with KeyError in Tensor.dtype")
 def test_text_vectorization(tmp_path, monkeypatch, capsys):
     namespace, out = run_example("text_vectorization.py", tmp_path, monkeypatch, capsys)
     # TF prints exactly these vocabulary lines (and eagerflow does, with the three bugs worked
@@ -444,7 +437,6 @@ def test_text_vectorization_accepts_a_list_of_strings():
     assert _adapted_text_vectorization(tf)(["a b"]).numpy().tolist() == [[5, 3, 0]]  # as TF
 
 
-@pytest.mark.xfail(strict=True, reason="predict on a NumPy '<U' array: KeyError in Tensor.dtype")
 def test_predict_accepts_numpy_unicode_strings():
     import eagerflow as tf
 
@@ -454,7 +446,6 @@ def test_predict_accepts_numpy_unicode_strings():
     assert predictions.tolist() == [[5, 3, 0], [2, 0, 0]]  # as TF
 
 
-@pytest.mark.xfail(strict=True, reason="fit(x) hands train_step (x,) instead of x")
 def test_fit_without_targets_hands_train_step_x_itself():
     import eagerflow as tf
 

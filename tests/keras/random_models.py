@@ -83,7 +83,8 @@ FREEZABLE = {"Dense", "Conv1D", "Conv2D", "BatchNormalization", "LayerNormalizat
 @st.composite
 def _any_layer(draw, shape, allow_dropout, allow_rnn, time_unknown, allow_batchnorm):
     rank = len(shape)
-    options = ["Dense", "Activation", "LayerNormalization"]
+    options = ["Dense", "Activation", "LayerNormalization", "ReLU", "Softmax",
+               "UnitNormalization", "GroupNormalization"]
     if allow_batchnorm:
         options += ["BatchNormalization"]
     if allow_dropout:
@@ -92,20 +93,96 @@ def _any_layer(draw, shape, allow_dropout, allow_rnn, time_unknown, allow_batchn
         options += ["Reshape", "RepeatVector", "PReLU", "LeakyReLU"]
     if rank == 2:
         options += ["Conv1D", "Pool1D", "GlobalPool1D", "ZeroPadding1D", "UpSampling1D",
-                    "SeparableConv1D", "TimeDistributed"]
+                    "SeparableConv1D", "TimeDistributed", "DilatedConv1D", "Conv1DTranspose",
+                    "Cropping1D"]
         if not time_unknown:
             options += ["Flatten", "Permute"]
         if allow_rnn:
             options += ["RNN", "Bidirectional"]
     if rank == 3:
         options += ["Conv2D", "Pool2D", "GlobalPool2D", "Flatten", "Reshape",
-                    "DepthwiseConv2D", "UpSampling2D", "Cropping2D", "TimeDistributed"]
+                    "DepthwiseConv2D", "UpSampling2D", "Cropping2D", "TimeDistributed",
+                    "Conv2DTranspose", "SeparableConv2D", "ZeroPadding2D", "ChannelsFirst"]
     kind = draw(st.sampled_from(options))
     small = st.integers(1, 4)
     if kind == "Dense":
         units = draw(small)
         return ("Dense", {"units": units, "activation": draw(st.sampled_from(ACTIVATIONS)),
                           "use_bias": draw(st.booleans())}), shape[:-1] + (units,)
+    if kind == "ReLU":
+        return ("ReLU", {"max_value": draw(st.sampled_from([None, 1.0, 6.0])),
+                         "negative_slope": draw(st.sampled_from([0.0, 0.1])),
+                         "threshold": draw(st.sampled_from([0.0, 0.5]))}), shape
+    if kind == "Softmax":
+        return ("Softmax", {"axis": draw(st.sampled_from([-1] + list(range(1, rank + 1))))}), \
+            shape
+    if kind == "UnitNormalization":
+        return ("UnitNormalization", {"axis": -1}), shape
+    if kind == "GroupNormalization":
+        channels = shape[-1]
+        groups = draw(st.sampled_from([g for g in range(1, channels + 1) if channels % g == 0]))
+        return ("GroupNormalization", {"groups": groups, "epsilon": 1e-3}), shape
+    if kind == "DilatedConv1D":
+        length, _ = shape
+        dilation = draw(st.integers(1, 2))
+        kernel = draw(st.integers(1, 3))
+        padding = "same" if (kernel - 1) * dilation + 1 > length else draw(
+            st.sampled_from(["valid", "same", "causal"]))
+        filters = draw(small)
+        out = length if padding in ("same", "causal") else length - (kernel - 1) * dilation
+        return ("Conv1D", {"filters": filters, "kernel_size": kernel, "padding": padding,
+                           "dilation_rate": dilation}), (out, filters)
+    if kind == "Conv1DTranspose":
+        length, _ = shape
+        kernel, stride = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+        padding = draw(st.sampled_from(["valid", "same"]))
+        filters = draw(small)
+        out = length * stride if padding == "same" else (length - 1) * stride + max(kernel,
+                                                                                     stride)
+        return ("Conv1DTranspose", {"filters": filters, "kernel_size": kernel,
+                                    "strides": stride, "padding": padding}), (out, filters)
+    if kind == "Cropping1D":
+        crop = draw(st.integers(0, (shape[0] - 1) // 2))
+        return ("Cropping1D", {"cropping": (crop, crop)}), (shape[0] - 2 * crop, shape[1])
+    if kind == "Conv2DTranspose":
+        height, width, _ = shape
+        kernel, stride = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+        padding = draw(st.sampled_from(["valid", "same"]))
+        filters = draw(small)
+
+        def grown(n: int) -> int:
+            return n * stride if padding == "same" else (n - 1) * stride + max(kernel, stride)
+
+        return ("Conv2DTranspose", {"filters": filters, "kernel_size": kernel,
+                                    "strides": stride, "padding": padding}), (
+            grown(height), grown(width), filters)
+    if kind == "SeparableConv2D":
+        height, width, _ = shape
+        padding = draw(st.sampled_from(["valid", "same"]))
+        kernel = draw(st.integers(1, min(3, height, width) if padding == "valid" else 3))
+        filters = draw(small)
+        return ("SeparableConv2D", {"filters": filters, "kernel_size": kernel,
+                                    "padding": padding,
+                                    "depth_multiplier": draw(st.integers(1, 2))}), (
+            _conv_length(height, kernel, 1, padding), _conv_length(width, kernel, 1, padding),
+            filters)
+    if kind == "ZeroPadding2D":
+        top, left = draw(st.integers(0, 1)), draw(st.integers(0, 2))
+        return ("ZeroPadding2D", {"padding": ((top, top), (left, 0))}), (
+            shape[0] + 2 * top, shape[1] + left, shape[2])
+    if kind == "ChannelsFirst":  # a convolution or pooling on (channels, height, width) data
+        height, width, channels = shape
+        name = draw(st.sampled_from(["Conv2D", "MaxPooling2D", "AveragePooling2D"]))
+        # The spec's shape is (h, w, c); as channels_first the layer reads (h) as channels.
+        if name == "Conv2D":
+            kernel = draw(st.integers(1, min(2, width, channels)))
+            filters = draw(small)
+            return ("Conv2D", {"filters": filters, "kernel_size": kernel,
+                               "data_format": "channels_first"}), (
+                filters, width - kernel + 1, channels - kernel + 1)
+        pool = draw(st.integers(1, min(2, width, channels)))
+        return (name, {"pool_size": pool, "data_format": "channels_first"}), (
+            height, width // pool, channels // pool)
     if kind == "Activation":
         return ("Activation", {"activation": draw(st.sampled_from(ACTIVATIONS))}), shape
     if kind == "LayerNormalization":

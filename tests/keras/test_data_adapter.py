@@ -100,3 +100,14 @@ def test_as_tensors_wraps_dataset_and_generator_batches():
 
     (features, labels), = _batches(DataHandler(generate(), as_tensors=True))
     assert isinstance(features, tf.Tensor) and labels == [1, 2]  # non-arrays are left alone
+
+
+def test_as_tensors_leaves_string_and_object_arrays_to_the_step():
+    x = np.array(["ab", "c", "def"])
+    tokens = np.array([b"x", b"y", b"z"], dtype=object)
+    numbers = np.arange(3, dtype=np.float32)
+    (batch,) = _batches(DataHandler((x, tokens, numbers), batch_size=3, as_tensors=True))
+    features, = batch
+    assert type(features[0]) is np.ndarray and features[0].dtype.kind == "U"
+    assert type(features[1]) is np.ndarray and features[1].dtype == object
+    assert isinstance(features[2], tf.Tensor)

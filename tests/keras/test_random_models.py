@@ -1,7 +1,13 @@
-"""Property tests on random Keras models: forward passes agree eager / tf.function / predict,
-shapes agree symbolic / real, and serialization, training and callbacks keep them equal.
+"""Property tests on random Keras models (Hypothesis), to find bugs.
 
-Models are drawn as data by tests/keras/random_models.py, so a failure prints the model.
+Properties: eager == tf.function == predict, symbolic == real shapes; config / JSON / clone
+round trips; .keras, .h5, .weights.h5 and TF-checkpoint files reload with equal predictions
+and optimizer state; fit with run_eagerly == compiled; GradientTape loops == fit; callbacks
+write loadable files; evaluate / predict do not depend on the batch size; tf.data == arrays;
+gradients == finite differences; masking ignores padding; multi-input/output models;
+validation_split and *_on_batch; stateful RNNs. Bugs found are kept at the end as minimal
+xfail(strict) reproductions. Models are drawn as data (tests/keras/random_models.py), so a
+failing example prints the model. `pytest -m slow` runs every property on many more examples.
 """
 
 import contextlib
@@ -847,6 +853,36 @@ def test_empty_data_is_an_error():
         lambda: model.fit(x, x, validation_data=(x[:0], x[:0]), verbose=0))
 
 
+
+
+# Stateful RNNs: a sequence fed in pieces equals the whole --------------------------------
+
+def check_stateful(rnn, units, batch, steps, cut):
+    """A stateful RNN carries its state between calls: two halves of a sequence give the
+    whole sequence's outputs, eager and traced; reset_states starts over."""
+    keras.utils.set_random_seed(0)
+    layer = getattr(keras.layers, rnn)(units, stateful=True, return_sequences=True)
+    model = keras.Sequential([keras.Input(batch_shape=(batch, None, 2)), layer])
+    x = np.random.default_rng(5).standard_normal((batch, steps, 2)).astype(np.float32)
+    whole = model(x).numpy()
+    for run in (model, tf.function(lambda v: model(v))):
+        model.reset_states()
+        pieces = [run(tf.constant(x[:, :cut])).numpy(), run(tf.constant(x[:, cut:])).numpy()]
+        assert_close(np.concatenate(pieces, axis=1), whole)
+    model.reset_states()
+    assert_close(model(x).numpy(), whole)
+    model.reset_states()
+    assert_close(model.predict(x, batch_size=batch, verbose=0), whole)
+
+
+@FAST
+@given(st.sampled_from(["SimpleRNN", "LSTM", "GRU"]), st.integers(1, 3), st.integers(1, 3),
+       st.integers(2, 5).flatmap(lambda steps: st.tuples(st.just(steps),
+                                                         st.integers(1, steps - 1))))
+def test_stateful_rnn_pieces_equal_whole(rnn, units, batch, steps_and_cut):
+    check_stateful(rnn, units, batch, *steps_and_cut)
+
+
 # The same properties, many more examples (pytest -m slow) ----------------------------------
 
 DEEP = settings(max_examples=150, deadline=None,
@@ -878,6 +914,13 @@ DEEP_PROPERTIES = {
     "masking": (check_masking, st.tuples(masked_specs(timewise=False),
                                          st.lists(st.integers(1, 6), min_size=1, max_size=5))),
     "multi_io": (check_multi_io, st.tuples(multi_specs(), st.integers(1, 5))),
+    "callbacks": (check_callbacks, specs_for_file([".keras", ".h5", ".weights.h5", ""]).flatmap(
+        lambda pair: st.tuples(st.just(pair[0]), st.just(pair[1]), st.booleans(),
+                               st.integers(0, 2), st.sampled_from([0.0, 1e6]),
+                               st.integers(0, 1)))),
+    "stateful": (check_stateful, st.integers(2, 6).flatmap(lambda steps: st.tuples(
+        st.sampled_from(["SimpleRNN", "LSTM", "GRU"]), st.integers(1, 3), st.integers(1, 3),
+        st.just(steps), st.integers(1, steps - 1)))),
     "split_on_batch": (check_split_and_on_batch, st.tuples(
         model_specs(allow_dropout=False), st.integers(2, 9),
         st.sampled_from([0.2, 0.34, 0.5]))),
@@ -895,32 +938,3 @@ def test_deep(name):
         check(*arguments)
 
     run()
-
-
-# Stateful RNNs: a sequence fed in pieces equals the whole --------------------------------
-
-def check_stateful(rnn, units, batch, steps, cut, bidirectional):
-    """A stateful RNN carries its state between calls: two halves of a sequence give the
-    whole sequence's outputs, eager and traced; reset_states starts over."""
-    keras.utils.set_random_seed(0)
-    layer = getattr(keras.layers, rnn)(units, stateful=True, return_sequences=True)
-    model = keras.Sequential([keras.Input(batch_shape=(batch, None, 2)), layer])
-    x = np.random.default_rng(5).standard_normal((batch, steps, 2)).astype(np.float32)
-    whole = model(x).numpy()
-    for run in (model, tf.function(lambda v: model(v))):
-        model.reset_states()
-        pieces = [run(tf.constant(x[:, :cut])).numpy(), run(tf.constant(x[:, cut:])).numpy()]
-        assert_close(np.concatenate(pieces, axis=1), whole)
-    model.reset_states()
-    assert_close(model(x).numpy(), whole)
-    model.reset_states()
-    assert_close(model.predict(x, batch_size=batch, verbose=0), whole)
-
-
-@FAST
-@given(st.sampled_from(["SimpleRNN", "LSTM", "GRU"]), st.integers(1, 3), st.integers(1, 3),
-       st.integers(2, 5).flatmap(lambda steps: st.tuples(st.just(steps),
-                                                         st.integers(1, steps - 1))),
-       st.just(False))
-def test_stateful_rnn_pieces_equal_whole(rnn, units, batch, steps_and_cut, bidirectional):
-    check_stateful(rnn, units, batch, *steps_and_cut, bidirectional)

@@ -247,3 +247,7 @@ class _CountingIterator:
         element = next(self._iterator)
         self.count += 1
         return element
+
+    def close(self) -> None:
+        """Close the pipeline underneath (stops its threads)."""
+        close_iterator(self._iterator)

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from eagerflow.core import nest
+from eagerflow.core.dtypes import NUMPY_TO_DTYPE
 from eagerflow.core.tensor import wrap
 from eagerflow.keras.utils.data_utils import unpack_x_y_sample_weight
 
@@ -58,21 +59,27 @@ def _take(structure, indices, as_tensors: bool = False):
     EagerTensors around the taken arrays (no further copy) when `as_tensors`."""
     if type(structure) is np.ndarray:  # the common case, without walking a structure
         part = structure[indices]
-        return wrap(part) if as_tensors else part
+        return _leaf_tensor(part) if as_tensors else part
     if as_tensors:
-        return nest.map_structure(lambda a: None if a is None else wrap(a[indices]), structure)
+        return nest.map_structure(
+            lambda a: None if a is None else _leaf_tensor(a[indices]), structure)
     return nest.map_structure(lambda a: None if a is None else a[indices], structure)
 
 
 def _leaf_tensor(value):
-    return wrap(value) if type(value) is np.ndarray else value
+    """A NumPy array of a tensor dtype as an EagerTensor (no copy); strings, objects and
+    anything else stay as given, for the step's own conversion."""
+    if type(value) is np.ndarray and value.dtype in NUMPY_TO_DTYPE and value.dtype.kind != "O":
+        return wrap(value)
+    return value
 
 
 def _as_tensors(batch):
     """A dataset's or generator's batch with its NumPy arrays wrapped as EagerTensors (no
     copy: the compiled step never writes its inputs)."""
-    if type(batch) is tuple and all(type(part) is np.ndarray for part in batch):
-        return tuple([wrap(part) for part in batch])
+    if type(batch) is tuple:
+        return tuple([_leaf_tensor(part) if type(part) is np.ndarray else nest.map_structure(
+            _leaf_tensor, part) for part in batch])
     return nest.map_structure(_leaf_tensor, batch)
 
 
@@ -208,8 +215,8 @@ class DataHandler:
             else:
                 index = order[start:start + size]
             x = _take(self._x, index, tensors)
-            if self._y is None:
-                yield (x,)
+            if self._y is None:  # x alone, as tf.keras packs it (a tuple only when ambiguous)
+                yield (x,) if isinstance(x, (tuple, list)) else x
                 continue
             y = _take(self._y, index, tensors)
             if self._sample_weight is None:
