@@ -22,7 +22,11 @@ from eagerflow.core.tensor import (
 from eagerflow.core.variable import Variable, VariableAggregation, VariableSynchronization
 from eagerflow.function import function
 from eagerflow.graph.builder import init_scope
-from eagerflow.ops.array import *
+from eagerflow.ops.array.basics import *
+from eagerflow.ops.array.creation import *
+from eagerflow.ops.array.joining import *
+from eagerflow.ops.array.layout import *
+from eagerflow.ops.array.partition import *
 from eagerflow.ops.control_flow import *
 from eagerflow.ops.debugging import *
 from eagerflow.ops.indexing import *
@@ -44,7 +48,7 @@ def get_logger():
     return logging.getLogger("eagerflow")
 
 _LAZY_SUBMODULES = ("data", "keras", "train", "summary", "autograph", "config", "io",
-                    "compat")
+                    "compat", "distribute")
 # tf.optimizers, tf.losses, ... are TF 2's aliases of the Keras namespaces.
 _KERAS_ALIASES = ("optimizers", "losses", "metrics", "initializers", "activations")
 

@@ -1,5 +1,7 @@
 """Fusion: elementwise trees and matmul + bias + activation in one node, bit-identical."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -52,9 +54,29 @@ def test_chain_source_writes_in_place_into_one_buffer():
     assert body == [
         "t0 = multiply_3(a0, const1)",
         "add_4(t0, const2, out=t0)",
-        "with np.errstate(all='ignore'):",
+        "t0_quiet = quiet_on_6()",
+        "try:",
         "exp_5(t0, out=t0)",
+        "finally:",
+        "quiet_off_7(t0_quiet)",
         "return (t0,)"]
+
+
+def test_quiet_steps_stay_silent_and_restore_the_error_state():
+    # exp overflows and log(-1) is invalid: silent (as eagerly, and as TF), and the caller's
+    # NumPy error state is the same afterwards
+    def overflow(x):
+        return tf.math.log(tf.exp(x * 100.0) - 2.0)
+
+    x = tf.constant([-1.0, 0.0, 10.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            eager = overflow(x).numpy()
+            compiled = function(overflow)(x).numpy()
+            assert np.geterr()["invalid"] == "raise"
+    np.testing.assert_array_equal(eager, compiled)
+    assert np.isnan(eager[0]) and np.isnan(eager[1]) and eager[2] == np.inf
 
 
 def ten_op_chain(x, y):

@@ -380,6 +380,60 @@ def test_progbar_logger_prints_epochs_and_metrics(capsys):
         cb.ProgbarLogger(count_mode="epochs")
 
 
+def _drive_progbar_logger(clock, times, steps=6):
+    logger = cb.ProgbarLogger(count_mode="steps")
+    logger.set_params({"verbose": 1, "epochs": 1, "steps": steps})
+    logger.on_train_begin()
+    logger.on_epoch_begin(0)
+    for batch in range(steps):
+        clock[0] = 1000.0 + times[batch]
+        logger.on_train_batch_end(batch, {"loss": 1.0 / (batch + 1), "acc": batch / 10})
+    logger.on_epoch_end(0, {"loss": 0.25, "acc": 0.5})
+    logger.on_train_end()
+
+
+def _drive_progbar(clock, times, steps=6):
+    from eagerflow.keras.utils import Progbar
+
+    bar = Progbar(steps, stateful_metrics={"loss", "acc"})
+    for batch in range(steps):
+        clock[0] = 1000.0 + times[batch]
+        bar.update(batch + 1, [("loss", 1.0 / (batch + 1)), ("acc", batch / 10)],
+                   finalize=False)
+    bar.update(steps, [("loss", 0.25), ("acc", 0.5)], finalize=True)
+
+
+@pytest.mark.parametrize("times", [[0.0] * 6, [0.0, 0.01, 0.06, 0.07, 0.2, 0.21],
+                                   [0.1 * i for i in range(6)]])
+def test_progbar_logger_skipping_batches_prints_what_every_update_prints(
+        monkeypatch, capsys, times):
+    # the logger skips batches that would not redraw: its output is the bar's for all updates
+    from eagerflow.keras.utils import progbar as progbar_module
+
+    clock = [1000.0]
+    monkeypatch.setattr(progbar_module, "_clock", lambda: clock[0])
+    _drive_progbar(clock, times)
+    expected = capsys.readouterr().out
+    _drive_progbar_logger(clock, times)
+    assert capsys.readouterr().out == expected
+    assert "6/6" in expected
+
+
+def test_callbacks_get_numpy_arrays_and_python_numbers():
+    seen = {}
+
+    class Spy(cb.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.update(logs)
+
+    hooks = cb.CallbackList([Spy()])
+    hooks.on_train_batch_end(0, {"loss": tf.constant(0.5), "out": tf.constant([1.0, 2.0]),
+                                 "n": np.int64(3)})
+    assert seen["loss"] == 0.5 and isinstance(seen["loss"], float)
+    assert isinstance(seen["out"], np.ndarray) and seen["out"].tolist() == [1.0, 2.0]
+    assert seen["n"] == 3 and isinstance(seen["n"], int)
+
+
 # -- end to end with a real model ----------------------------------------------------------
 def small_model():
     pytest.importorskip("eagerflow.keras.metrics")

@@ -419,3 +419,36 @@ def test_keras_mask_on_y_pred_weights_the_loss_like_tf_keras():
     np.testing.assert_allclose(mse(np.ones((2, 4, 3)), y_pred).numpy(), 2.1959314, rtol=1e-6)
     np.testing.assert_allclose(mse(np.ones((2, 4, 3)), y_pred, sample_weight=weights).numpy(),
                                4.6066132, rtol=1e-6)
+
+
+# -- sum_over_batch_size: reduce_mean for a static count, divide_no_nan otherwise -----------
+@pytest.mark.parametrize("batch", [1, 3, 7, 32, 100])
+def test_sum_over_batch_size_is_sum_divided_by_count_eager_and_compiled(batch):
+    rng = np.random.default_rng(batch)
+    per_sample = rng.standard_normal(batch).astype(np.float32) ** 2
+    want = np.float32(np.add.reduce(per_sample)) / np.float32(batch)
+
+    def reduce(x):
+        return losses.compute_weighted_loss(x)
+
+    def gradient(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = losses.compute_weighted_loss(x * 1.0)
+        return tape.gradient(loss, x)
+
+    x = tf.constant(per_sample)
+    assert reduce(x).numpy() == want
+    assert tf.function(reduce)(x).numpy() == want
+    # unknown batch size: the run-time count path gives the same bits
+    dynamic = tf.function(reduce, input_signature=[tf.TensorSpec([None], tf.float32)])
+    assert dynamic(x).numpy() == want
+    grad_want = np.full(batch, np.float32(1) / np.float32(batch))
+    np.testing.assert_array_equal(gradient(x).numpy(), grad_want)
+    np.testing.assert_array_equal(tf.function(gradient)(x).numpy(), grad_want)
+
+
+def test_sum_over_batch_size_of_no_losses_is_zero():
+    empty = tf.zeros([0], tf.float32)
+    assert losses.compute_weighted_loss(empty).numpy() == 0.0
+    assert tf.function(losses.compute_weighted_loss)(empty).numpy() == 0.0

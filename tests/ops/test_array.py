@@ -8,9 +8,9 @@ import eagerflow as tf
 from eagerflow.core.context import state
 from eagerflow.core.primitive import Spec
 from eagerflow.core.tensor import wrap
-from eagerflow.ops import array as array_ops
 from eagerflow.ops import indexing as indexing_ops
 from eagerflow.ops import namespace
+from eagerflow.ops.array import joining, layout
 from tests.harness import OpCase, check_case, check_gradients, run_with_shape_checks
 
 rng = np.random.RandomState(0)
@@ -414,14 +414,14 @@ def test_rules_with_unknown_dims():
     assert indexing_ops._strided_slice_rule(
         Spec((4, 5), f32_), spec=(("slice", 1, None, 2), ("new",))).shape == (2, 1, 5)
     assert indexing_ops._strided_slice_rule(Spec(None, f32_), spec=(("int", 0),)).shape is None
-    assert array_ops._concat_shape([(None, 3), (2, None)], 0) == (None, 3)
-    assert array_ops._concat_shape([(1, 3), (2, None)], 0) == (3, 3)
-    assert array_ops._tile_rule(Spec((None, 2), f32_), multiples=(2, 3)).shape == (None, 6)
-    specs = array_ops._split_rule(Spec((None, 6), f32_), sizes=(1, -1), num=None, axis=1)
+    assert joining._concat_shape([(None, 3), (2, None)], 0) == (None, 3)
+    assert joining._concat_shape([(1, 3), (2, None)], 0) == (3, 3)
+    assert joining._tile_rule(Spec((None, 2), f32_), multiples=(2, 3)).shape == (None, 6)
+    specs = joining._split_rule(Spec((None, 6), f32_), sizes=(1, -1), num=None, axis=1)
     assert [s.shape for s in specs] == [(None, 1), (None, 5)]
     assert indexing_ops._gather_rule(Spec((None, 4), f32_), Spec((2, None), tf.int32), axis=1,
                                   batch_dims=0).shape == (None, 2, None)
-    assert array_ops._ensure_shape_rule(Spec((None, None), f32_), shape=(2, None)).shape == \
+    assert layout._ensure_shape_rule(Spec((None, None), f32_), shape=(2, None)).shape == \
         (2, None)
     with pytest.raises(tf.errors.InvalidArgumentError):
         indexing_ops._strided_slice_rule(Spec((3,), f32_), spec=(("int", 3),))

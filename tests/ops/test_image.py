@@ -1,4 +1,4 @@
-"""tf.image (eagerflow/ops/image.py): values against TF 2.21 (numbers stored below), NumPy and
+"""tf.image (eagerflow/ops/image/): values against TF 2.21 (numbers stored below), NumPy and
 closed forms; gradients against finite differences; eager, tf.function, unknown dims, tf.data."""
 
 import io
@@ -8,6 +8,8 @@ import pytest
 
 import eagerflow as tf
 from eagerflow.ops import image as image_ops
+from eagerflow.ops.image import color as color_ops
+from eagerflow.ops.image import resizing as resize_ops
 from tests.harness import OpCase, check_case
 
 
@@ -556,7 +558,7 @@ def _np_sobel(x):
 
 def _resize_case(method, antialias, size=(3, 7)):
     return OpCase(f"resize_{method}_{antialias}",
-                  lambda x: image_ops._resize(x, size[0], size[1], method, antialias), (G4,),
+                  lambda x: resize_ops._resize(x, size[0], size[1], method, antialias), (G4,),
                   rtol=1e-4, atol=1e-5)
 
 
@@ -576,7 +578,7 @@ CASES = [_resize_case(m, a) for m in METHODS for a in (False, True)
     OpCase("rgb_to_hsv", image.rgb_to_hsv, (GRGB,), lambda x: _np_hsv(x).astype(np.float32)),
     OpCase("hsv_to_rgb", image.hsv_to_rgb, (GRGB,), lambda x: _np_rgb(x).astype(np.float32)),
     OpCase("rgb_to_yuv", image.rgb_to_yuv, (GRGB,),
-           lambda x: x @ np.array(image_ops._RGB_TO_YUV, np.float32)),
+           lambda x: x @ np.array(color_ops._RGB_TO_YUV, np.float32)),
     OpCase("yuv_round_trip", lambda x: image.yuv_to_rgb(image.rgb_to_yuv(x)), (GRGB,),
            lambda x: x, atol=1e-5),
     # TF's YIQ matrices are inverses to about 1e-4 only.

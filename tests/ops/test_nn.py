@@ -807,3 +807,27 @@ def test_softmax_and_bias_add_grad_kernels_match_numpy():
             out = tf.nn.bias_add(np.zeros(shape, np.float32), bias)
         np.testing.assert_array_equal(tape.gradient(out, bias, output_gradients=g).numpy(),
                                       g.sum(axis=axes, dtype=np.float32))
+
+
+# --- loss scaling for tf.distribute (one replica) -------------------------------------------
+def test_compute_average_loss_divides_by_first_dimension_of_any_rank():
+    assert float(tf.nn.compute_average_loss([[1.0, 2.0], [3.0, 4.0]])) == 5.0  # 10 / 2, as TF
+    assert float(tf.nn.compute_average_loss([1.0, 2.0], global_batch_size=4)) == 0.75
+
+
+def test_scale_regularization_loss_sums_a_list_over_one_replica():
+    assert float(tf.nn.scale_regularization_loss([1.0, 2.5])) == 3.5
+    assert float(tf.nn.scale_regularization_loss(2.0)) == 2.0
+
+
+def test_loss_scaling_in_a_strategy_runs_per_replica_only():
+    strategy = tf.distribute.MirroredStrategy()
+    per_example = tf.constant([1.0, 2.0, 6.0])
+    inside = strategy.run(lambda loss: tf.nn.compute_average_loss(loss), args=(per_example,))
+    assert float(inside) == 3.0
+    assert float(strategy.run(tf.nn.scale_regularization_loss, args=(4.0,))) == 4.0
+    with strategy.scope():
+        with pytest.raises(RuntimeError, match="compute_average_loss.*cross replica"):
+            tf.nn.compute_average_loss(per_example)
+        with pytest.raises(RuntimeError, match="scale_regularization_loss.*cross replica"):
+            tf.nn.scale_regularization_loss(1.0)

@@ -17,7 +17,7 @@ import numpy as np
 from eagerflow.core import nest
 from eagerflow.core.context import state
 from eagerflow.core.dtypes import FLOATING, variant
-from eagerflow.core.tensor import Tensor, convert_to_tensor
+from eagerflow.core.tensor import Tensor, convert_to_tensor, make_constant
 from eagerflow.core.variable import Variable
 
 __all__ = ["GradientTape", "UnconnectedGradients", "backward"]
@@ -293,7 +293,10 @@ def backward(records: list, targets: list, sources: list, target_grads: list | N
             continue
         g = target_grads[index] if target_grads is not None else None
         if g is None:
-            g = ones_like(t)
+            # a scalar target (a loss) is seeded with a constant 1, which a compiled
+            # function folds into the gradient chain; others with ones of the run-time shape
+            g = make_constant(np.ones((), t.dtype._numpy)) if t._shape_tuple() == () \
+                else ones_like(t)
         else:
             g = convert_to_tensor(g, dtype=t.dtype)
         accumulate(id(t), g)

@@ -23,15 +23,24 @@ def _per_output(spec, output_names: list, what: str) -> list:
                              f"expected following keys: {output_names}")
         return [spec.get(name) for name in output_names]
     if isinstance(spec, (list, tuple)):
-        if what == "metrics" and count == 1 and not any(isinstance(s, (list, tuple, dict))
-                                                        for s in spec):
-            return [list(spec)]
+        if what in ("metrics", "weighted_metrics") and not any(
+                isinstance(s, (list, tuple, dict)) for s in spec):
+            # A flat metrics list applies to every output (each output its own objects).
+            return [list(spec)] + [[_fresh_copy(m) for m in spec] for _ in range(count - 1)]
         if len(spec) != count:
             raise ValueError(f"When passing a list as {what}, it should have one entry per "
                              f"model output. The model has {count} outputs, but you passed "
                              f"{what}={spec}")
         return list(spec)
     return [spec] * count
+
+
+def _fresh_copy(metric):
+    """A new metric object like `metric` (a name or function is shared as it is)."""
+    get_config = getattr(metric, "get_config", None)
+    if callable(get_config) and hasattr(type(metric), "from_config"):
+        return type(metric).from_config(get_config())
+    return metric
 
 
 def _flat_outputs(values, output_names: list) -> list:

@@ -49,8 +49,8 @@ def _num_samples(structure) -> int:
     if len(sizes) > 1:
         raise ValueError("Data cardinality is ambiguous: make sure all arrays contain the same "
                          f"number of samples. Sizes: {sorted(sizes)}")
-    if not sizes:
-        raise ValueError("No data given: x is empty.")
+    if not sizes or sizes == {0}:
+        raise ValueError("Expected input data to be non-empty.")
     return sizes.pop()
 
 

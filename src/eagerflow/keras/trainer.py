@@ -80,6 +80,13 @@ class Trainer:
         self.train_function = self.test_function = self.predict_function = None
 
     @property
+    def distribute_strategy(self):
+        """The tf.distribute strategy the model was created under (one CPU replica)."""
+        from eagerflow.distribute import get_strategy
+
+        return get_strategy()
+
+    @property
     def metrics(self) -> list:
         """The loss tracker(s) and compiled metrics (made once the model has seen data)."""
         collected = []

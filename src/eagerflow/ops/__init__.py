@@ -22,7 +22,7 @@ from eagerflow.ops import (
     special,
 )
 
-FAMILIES = (array, indexing, math, special, reduce, linalg, nn, conv, random, debugging,
+FAMILIES = (*array.FAMILIES, indexing, math, special, reduce, linalg, nn, conv, random, debugging,
             control_flow, script)
 
 # Python operator key (see core/tensor.py OPERATORS) -> function name in some family.
@@ -65,4 +65,4 @@ _table.update(add=math.add_p.bind, subtract=math.subtract_p.bind,
               multiply=math.multiply_p.bind, negative=math.negative_p.bind)
 _tensor.install_operators(_table)
 _tensor.install_operators({k: v for k, v in _table.items() if k != "getitem"}, _Variable)
-_tensor.PACK = array.stack
+_tensor.PACK = array.joining.stack

@@ -332,17 +332,12 @@ def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, el
     return strided_slice_p.bind(input_, *dyn, spec=tuple(spec))
 
 
-def slice(input_, begin, size, name=None) -> Tensor:
-    """The block of `input_` starting at `begin` of shape `size` (-1: to the end)."""
-    input_ = _t(input_)
-    begin = _static_ints(begin, "begin", "Slice")
-    size = _static_ints(size, "size", "Slice")
-    shape = input_._shape_tuple()
+def _check_slice_bounds(shape: tuple, begin: tuple, size: tuple) -> None:
+    """TF's Slice checks: begin[i] in [0, d], size[i] in [0, d - begin[i]] or -1."""
     if len(begin) != len(size) or (shape is not None and len(begin) != len(shape)):
         raise _error(f"Expected begin and size arguments to be 1-D tensors of size "
                      f"{len(shape) if shape is not None else len(begin)}, but got shapes "
                      f"[{len(begin)}] and [{len(size)}] instead. [Op:Slice]")
-    spec = []
     for i, (b, s) in enumerate(zip(begin, size)):
         d = None if shape is None else shape[i]
         if d is not None:
@@ -353,7 +348,109 @@ def slice(input_, begin, size, name=None) -> Tensor:
         elif b < 0 or s < -1:
             raise _error(f"Slice: begin {list(begin)} and size {list(size)} must be >= 0 "
                          f"(size may be -1) [Op:Slice]")
-        spec.append(("slice", b, None if s == -1 else b + s, 1))
+
+
+def _slice_dynamic_impl(x, begin, size, hint):
+    begin, size = tuple(int(b) for b in begin), tuple(int(s) for s in size)
+    _check_slice_bounds(x.shape, begin, size)
+    return x[tuple(builtins.slice(b, None if s == -1 else b + s) for b, s in zip(begin, size))]
+
+
+def _unslice_dynamic_impl(g, x, begin):
+    """The adjoint of slice: zeros of x's shape with `g` placed at `begin`."""
+    out = np.zeros(np.shape(x), g.dtype)
+    out[tuple(builtins.slice(int(b), int(b) + n) for b, n in zip(begin, g.shape))] = g
+    return out
+
+
+def _slice_dynamic_grad(g, out, x, begin, size, hint):
+    return unslice_dynamic_p.bind(g, x, begin), None, None
+
+
+def _unslice_dynamic_grad(gg, out, g, x, begin):
+    from eagerflow.ops.array import shape
+
+    return (slice_dynamic_p.bind(gg, begin, shape(g, out_type=dtypes.int64),
+                                 hint=g._shape_tuple()), None, None)
+
+
+# tf.slice with begin or size known only at run time; `hint` is the output shape as far as the
+# trace knows it (None entries: known only at run time).
+slice_dynamic_p = primitive(
+    "slice_dynamic", impl=_slice_dynamic_impl,
+    shape_rule=lambda x, begin, size, hint: Spec(hint, x.dtype),
+    grad=_slice_dynamic_grad, same_dtype=False)
+
+unslice_dynamic_p = primitive(
+    "unslice_dynamic", impl=_unslice_dynamic_impl,
+    shape_rule=lambda g, x, begin: Spec(x.shape, g.dtype),
+    grad=_unslice_dynamic_grad, same_dtype=False)
+
+
+def _slice_output_hint(shape: tuple | None, begin: tuple | None, size: tuple | None):
+    """The static output shape of a run-time slice: size[i] when known, d - begin[i] for
+    size -1 when both are known, else None (None overall when the rank is unknown)."""
+    rank = next((len(v) for v in (size, begin, shape) if v is not None), None)
+    if rank is None:
+        return None
+    begin = begin or (None,) * rank
+    size = size or (None,) * rank
+    shape = shape or (None,) * rank
+    dims = []
+    for d, b, s in zip(shape, begin, size):
+        if s is not None and s >= 0:
+            dims.append(s)
+        elif s == -1 and d is not None and b is not None:
+            dims.append(d - b)
+        else:
+            dims.append(None)
+    return tuple(dims)
+
+
+def _run_time_slice(input_, begin, size) -> Tensor:
+    """tf.slice where begin or size is a traced value: one primitive over int64 operands."""
+    from eagerflow.ops.array import _shape_operand
+    from eagerflow.ops.array import constant as make_tensor
+
+    operands = []
+    for value, what in ((begin, "begin"), (size, "size")):
+        hint, tensor = _shape_operand(value, "Slice")
+        if tensor is None:
+            tensor = make_tensor(np.asarray(hint, np.int64).reshape(-1))
+        if hint is not None and any(b is not None and b < -1 for b in hint):
+            raise _error(f"Slice: {what} {list(hint)} must be >= 0 (size may be -1) [Op:Slice]")
+        operands.append((hint, tensor))
+    (begin_hint, begin), (size_hint, size) = operands
+    shape = input_._shape_tuple()
+    for hint in (begin_hint, size_hint):
+        if hint is not None and shape is not None and len(hint) != len(shape):
+            raise _error(f"Expected begin and size arguments to be 1-D tensors of size "
+                         f"{len(shape)}, but got shapes [{len(hint)}] instead. [Op:Slice]")
+    hint = _slice_output_hint(shape, begin_hint, size_hint)
+    return slice_dynamic_p.bind(input_, begin, size, hint=hint)
+
+
+def _has_run_time_entries(value) -> bool:
+    if isinstance(value, Tensor) and not isinstance(value, EagerTensor):
+        return True
+    return isinstance(value, (list, tuple)) and any(
+        isinstance(v, Tensor) and not isinstance(v, EagerTensor) for v in value)
+
+
+def slice(input_, begin, size, name=None) -> Tensor:
+    """The block of `input_` starting at `begin` of shape `size` (-1: to the end).
+
+    Inside tf.function `begin` and `size` may be values known only at run time (tensors, or
+    lists holding scalar tensors); the output keeps every dim the trace can tell.
+    """
+    input_ = _t(input_)
+    if _has_run_time_entries(begin) or _has_run_time_entries(size):
+        return _run_time_slice(input_, begin, size)
+    begin = _static_ints(begin, "begin", "Slice")
+    size = _static_ints(size, "size", "Slice")
+    shape = input_._shape_tuple()
+    _check_slice_bounds(shape, begin, size)
+    spec = [("slice", b, None if s == -1 else b + s, 1) for b, s in zip(begin, size)]
     return strided_slice_p.bind(input_, spec=tuple(spec))
 
 

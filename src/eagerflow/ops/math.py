@@ -16,6 +16,7 @@ from eagerflow.core.errors import InvalidArgumentError
 from eagerflow.core.primitive import Spec, primitive
 from eagerflow.core.tensor import Tensor, convert_to_tensor, make_constant
 from eagerflow.ops.array import cast, unbroadcast, zeros_like
+from eagerflow.ops.quiet_fp import quiet_off, quiet_on
 from eagerflow.ops.rules import (
     broadcast_rule,
     broadcast_shapes,
@@ -55,8 +56,11 @@ _BOOL = [np.bool_]
 def _quiet(kernel):
     """Wrap a NumPy kernel so it gives inf/nan silently, as TF does."""
     def quiet(*arrays):
-        with np.errstate(all="ignore"):
+        token = quiet_on()
+        try:
             return kernel(*arrays)
+        finally:
+            quiet_off(token)
 
     quiet.__name__ = getattr(kernel, "__name__", "kernel")
     if isinstance(kernel, np.ufunc):
@@ -171,8 +175,11 @@ def _pow_impl(x, y):
     if x.dtype.kind == "i" and np.any(y < 0):
         raise InvalidArgumentError(None, None, "Integers to negative integer powers are not "
                                    "allowed [Op:Pow]. Cast the base to a float dtype first.")
-    with np.errstate(all="ignore"):
+    token = quiet_on()
+    try:
         return np.power(x, y)
+    finally:
+        quiet_off(token)
 
 
 def _pow_grad(g, out, x, y):

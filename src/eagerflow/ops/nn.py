@@ -770,10 +770,22 @@ def log_poisson_loss(targets, log_input, compute_full_loss=False, name=None) -> 
     return result
 
 
+def _check_replica_context(op_name: str) -> None:
+    """TF's rule: the loss scaling ops run per replica, not directly in a strategy's scope.
+    tf.distribute is read only when loaded (ops sit below it in the import order)."""
+    import sys
+
+    distribute_context = sys.modules.get("eagerflow.distribute.context")
+    if distribute_context is not None and distribute_context.in_cross_replica_context():
+        raise RuntimeError(f"You are calling `{op_name}` in cross replica context, while it was "
+                           "expected to be called in replica context (inside strategy.run).")
+
+
 def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size=None,
                          name=None) -> Tensor:
     """sum(per_example_loss * sample_weight) / global_batch_size (default: the batch size,
     the first dimension; one replica)."""
+    _check_replica_context("compute_average_loss")
     loss = _tensor(per_example_loss)
     if not loss.dtype.is_floating:
         raise TypeError(f"compute_average_loss: per_example_loss must be floating, got "
@@ -795,6 +807,7 @@ def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size
 
 def scale_regularization_loss(regularization_loss, name=None) -> Tensor:
     """The regularization loss (summed when a list) divided by the replica count (1)."""
+    _check_replica_context("scale_regularization_loss")
     if isinstance(regularization_loss, (list, tuple)):
         total = _tensor(regularization_loss[0])
         for term in regularization_loss[1:]:

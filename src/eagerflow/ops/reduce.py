@@ -16,6 +16,7 @@ from eagerflow.core.errors import InvalidArgumentError
 from eagerflow.core.primitive import Spec, primitive
 from eagerflow.core.tensor import EagerTensor, Tensor
 from eagerflow.ops.array import broadcast_like, cast, ones_like, reshape, reshape_like
+from eagerflow.ops.array.layout import broadcast_to_p
 from eagerflow.ops.math import add, equal, multiply, not_equal, realdiv, subtract
 from eagerflow.ops.rules import as_tensor, broadcast_shapes, normalize_axis, reduced_shape
 
@@ -129,6 +130,15 @@ reduction_count_p = primitive(
     same_dtype=False)
 
 
+def _broadcast_grad(g, x):
+    """`g` broadcast to `x`'s shape: to the static shape when it is fully known (so that a
+    constant `g` folds at compile time), else to the run-time shape."""
+    shape = x._shape_tuple()
+    if shape is not None and None not in shape:
+        return g if g._shape_tuple() == shape else broadcast_to_p.bind(g, shape=shape)
+    return broadcast_like(g, x)
+
+
 def _divide_by_count(t, x, axis):
     n = _count(x, axis)
     if n is not None:
@@ -147,7 +157,7 @@ def _sum_impl(x, axis, keepdims):
 reduce_sum_p = primitive(
     "reduce_sum", impl=_sum_impl, shape_rule=_reduce_rule,
     grad=lambda g, out, x, axis, keepdims: (
-        broadcast_like(_keepdims_grad(g, x, axis, keepdims), x),),
+        _broadcast_grad(_keepdims_grad(g, x, axis, keepdims), x),),
     dtypes=_NUMERIC)
 
 
@@ -174,7 +184,7 @@ def _mean_impl(x, axis, keepdims):
 reduce_mean_p = primitive(
     "reduce_mean", impl=_mean_impl, shape_rule=_reduce_rule,
     grad=lambda g, out, x, axis, keepdims: (
-        _divide_by_count(broadcast_like(_keepdims_grad(g, x, axis, keepdims), x), x, axis),),
+        _divide_by_count(_broadcast_grad(_keepdims_grad(g, x, axis, keepdims), x), x, axis),),
     dtypes=_NUMERIC)
 
 

@@ -7,7 +7,8 @@ the next step). Inputs, constants and variable storage are never written. Each s
 same ufunc on the same dtypes as the unfused kernel, so results are bit-identical.
 
 Only ops whose kernel is a NumPy ufunc (or a ufunc run with floating-point warnings silenced,
-see `ufunc_of`) can be written with `out=`. The root may be any elementwise op (called as it
+see `ufunc_of`; the fused code silences them too, with `ops.quiet_fp`) can be written with
+`out=`. The root may be any elementwise op (called as it
 is). A matmul may feed the tree (matmul + bias add + activation). Fused nodes are for
 execution only: gradients use the traced graph, so they have no gradient rule.
 """
@@ -26,8 +27,8 @@ __all__ = ["fuse", "ufunc_of", "gives_dtype", "value_users", "fits_into", "Fused
 
 
 def ufunc_of(op):
-    """(ufunc, quiet) when the op's kernel is `ufunc` (quiet: run under
-    np.errstate(all="ignore")), else None.
+    """(ufunc, quiet) when the op's kernel is `ufunc` (quiet: run with floating-point
+    warnings silenced, as np.errstate(all="ignore")), else None.
 
     A kernel declares itself as a silenced ufunc with an attribute `ufunc` (as the math
     family's quiet kernels do).
@@ -233,7 +234,11 @@ class FusedOp:
         names[len(self.steps) - 1] = outs[0]
         where = f"  # {node.location}" if node.location else ""
         lines: list = [f"# {self.name}{where}"]
+        # runs of quiet steps (ufuncs TF runs without floating-point warnings) are bracketed
+        # by quiet_on/quiet_off: np.errstate(all="ignore") for a fraction of its cost
         quiet_block = False
+        token = f"{outs[0]}_quiet"
+        quiet_on = quiet_off = ""
         for j, step in enumerate(self.steps):
             call_args = [args[i] if kind == "in" else names[i] for kind, i in step.refs]
             call_args += [emitter.bind("const", e) for e in step.extra]
@@ -248,11 +253,24 @@ class FusedOp:
                 text = ", ".join(call_args + ([keywords] if keywords else []))
                 line = f"{names[j]} = {function}({text})"
             quiet = step.kind == "ufunc" and step.quiet
+            if quiet_block and not quiet:
+                lines += ["finally:", f"    {quiet_off}({token})"]
             if quiet and not quiet_block:
-                lines.append("with np.errstate(all='ignore'):")
+                if not quiet_on:
+                    quiet_on, quiet_off = self._quiet_functions(emitter)
+                lines += [f"{token} = {quiet_on}()", "try:"]
             quiet_block = quiet
             lines.append(("    " if quiet else "") + line)
+        if quiet_block:
+            lines += ["finally:", f"    {quiet_off}({token})"]
         return lines
+
+    @staticmethod
+    def _quiet_functions(emitter) -> tuple[str, str]:
+        """The generated code's names of quiet_on and quiet_off (ops.quiet_fp)."""
+        from eagerflow.ops.quiet_fp import quiet_off, quiet_on
+
+        return emitter.bind("quiet_on_", quiet_on), emitter.bind("quiet_off_", quiet_off)
 
     @staticmethod
     def _callable(step, emitter) -> tuple[str, str]:

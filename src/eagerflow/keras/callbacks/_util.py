@@ -20,13 +20,26 @@ def to_python(value):
     return value
 
 
+def to_numpy_or_python(value):
+    """A tensor -> NumPy array, then scalars -> Python float or int (as tf_keras's
+    sync_to_numpy_or_python_type): arrays stay arrays, others unchanged."""
+    if hasattr(value, "numpy"):
+        value = value.numpy()
+    if isinstance(value, np.ndarray):
+        return value.item() if value.ndim == 0 else value
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
 def process_logs(logs) -> dict:
-    """The logs dict with tensors turned into Python numbers (the same dict when already so)."""
+    """The logs dict with tensors turned into Python numbers or NumPy arrays (the same dict
+    when already so)."""
     if logs is None:
         return {}
     if all(isinstance(v, (int, float, str, type(None))) for v in logs.values()):
         return logs
-    return {key: to_python(value) for key, value in logs.items()}
+    return {key: to_numpy_or_python(value) for key, value in logs.items()}
 
 
 def monitor_mode(owner: str, monitor: str, mode: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from eagerflow.keras.callbacks.callback import Callback
+from eagerflow.keras.utils import progbar as progbar_module
 
 __all__ = ["ProgbarLogger"]
 
@@ -42,6 +43,8 @@ class ProgbarLogger(Callback):
         self.progbar = None
 
     def _update(self, batch: int, logs, with_values: bool = True) -> None:
+        if self.progbar is not None and self._can_skip(batch, logs):
+            return
         from eagerflow.keras.utils import Progbar
 
         logs = dict(logs or {})
@@ -56,6 +59,26 @@ class ProgbarLogger(Callback):
         if self.verbose == 1:
             self.progbar.update(self.seen, list(logs.items()) if with_values else None,
                                 finalize=False)
+
+    def _can_skip(self, batch: int, logs) -> bool:
+        """Count the batch and say whether the bar can skip it: it would not redraw (the
+        refresh interval has not passed, or verbose is not 1) and it is not the last step.
+
+        Every logged value is stateful (shown as given), so a skipped batch's values are
+        never needed: the next drawn one carries the current values.
+        """
+        if self.use_steps:
+            seen = batch + 1
+        else:
+            seen = self.seen + int((logs or {}).get("size", 1))
+        if self.target is not None and seen >= self.target:
+            return False
+        if self.verbose == 1:
+            bar = self.progbar
+            if progbar_module._clock() - bar._last_update >= bar.interval:
+                return False
+        self.seen = seen
+        return True
 
     def _finalize(self, logs) -> None:
         logs = dict(logs or {})

@@ -481,6 +481,8 @@ class Layer(Module):
                                  "always be passed.")
         if keras_tensors_in((args, kwargs)):
             return self._functional_call(args, kwargs)
+        if not _name_scope.layers:
+            self._clear_losses()  # an outermost call: losses are those of this call only
         inputs = self._convert_inputs(args[0])
         args = (inputs,) + args[1:]
         if self._input_spec is not None:
@@ -504,11 +506,14 @@ class Layer(Module):
         elif isinstance(training, Tensor) and not isinstance(training, KerasTensor):
             training = _static_bool(training)
             kwargs["training"] = training
-        if self._expects_mask_arg and kwargs.get("mask") is None:
+        input_mask = kwargs.get("mask") if self._expects_mask_arg else None
+        if input_mask is None:
             previous = [getattr(t, "_keras_mask", None) for t in nest.flatten(args[0])]
             if any(m is not None for m in previous):
-                kwargs["mask"] = (previous[0] if len(previous) == 1 else
-                                  nest.pack_sequence_as(args[0], previous))
+                input_mask = (previous[0] if len(previous) == 1 else
+                              nest.pack_sequence_as(args[0], previous))
+                if self._expects_mask_arg:
+                    kwargs["mask"] = input_mask
         previous_training = context.training
         context.training = training
         _name_scope.layers.append(self)
@@ -524,8 +529,7 @@ class Layer(Module):
             batch = _batch_size(nest.flatten(outputs)[0])
             self._losses.append(penalty / cast(batch, penalty.dtype))
         if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
-            mask = self.compute_mask(args[0], kwargs.get("mask"))
-            _attach_masks(outputs, mask)
+            _attach_masks(outputs, self.compute_mask(args[0], input_mask))
         return outputs
 
     def _call_function(self):

@@ -67,7 +67,9 @@ class Sequential(Model):
                 layer._batch_input_shape is not None:
             self._input_layer = Input(batch_shape=layer._batch_input_shape,
                                       dtype=layer.dtype)._keras_history[0]
-        if self._input_layer is not None:
+        if self._input_layer is not None and self.outputs and len(self._stack) > 1:
+            self._connect_last()  # only the new layer: the others keep their one node
+        elif self._input_layer is not None:
             self._connect()
         else:
             self.built = False
@@ -79,7 +81,7 @@ class Sequential(Model):
         layer = self._stack.pop()
         self._tracked_layers[:] = [known for known in self._tracked_layers if known is not layer]
         if self._input_layer is not None and self._stack:
-            self._connect()
+            self.outputs = [self._stack[-1].get_output_at(-1)]  # no new nodes
         elif not self._stack:
             self.outputs = None
             self.built = self._input_layer is not None
@@ -97,6 +99,15 @@ class Sequential(Model):
         self.outputs = [tensor]
         self.built = True
         self._build_input_shape = self._input_layer.batch_shape
+
+    def _connect_last(self) -> None:
+        """Call the newly added layer on the stack's current symbolic output."""
+        layer = self._stack[-1]
+        tensor = layer(self.outputs[0])
+        if isinstance(tensor, (list, tuple)) and len(tensor) != 1:
+            raise ValueError("All layers in a Sequential model should have a single output "
+                             f"tensor. Layer {layer.name} returned {len(tensor)}.")
+        self.outputs = [tensor]
 
     @property
     def input_names(self) -> list:

@@ -12,8 +12,8 @@ from typing import Any
 
 from eagerflow.keras.saving import op_layer_configs
 
-__all__ = ["compile_config_for_keras3", "legacy_keras_version", "model_config_for_keras3",
-           "model_config_for_tf_keras"]
+__all__ = ["call_parameters", "compile_config_for_keras3", "legacy_keras_version",
+           "model_config_for_keras3", "model_config_for_tf_keras"]
 
 
 def legacy_keras_version() -> str:
@@ -83,18 +83,70 @@ def _history(value: Any) -> list:
     return found
 
 
-def _node_for_tf_keras(node: Any) -> Any:
+def _as_tf_keras_references(value: Any) -> Any:
+    """Keras 3 `__keras_tensor__` dicts inside call kwargs as tf_keras `[layer, node, tensor]`
+    lists (how tf_keras writes MultiHeadAttention's `value` or an RNN's `initial_state`)."""
+    if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+        history = value.get("config", {}).get("keras_history")
+        return list(history) if isinstance(history, list) else value
+    if isinstance(value, dict):
+        return {key: _as_tf_keras_references(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_tf_keras_references(item) for item in value]
+    return value
+
+
+def _node_for_tf_keras(node: Any, parameters: list[str] | None = None) -> Any:
+    """One Keras 3 node as tf_keras writes it: a reference per tensor of the first call
+    argument, each carrying the call kwargs; further positional arguments become kwargs named
+    after the layer's `call` parameters (`parameters`, `self` excluded)."""
     if not isinstance(node, dict) or "args" not in node:
         return node  # already Keras 2 style
+    args = list(node.get("args") or [])
     kwargs = {k: v for k, v in (node.get("kwargs") or {}).items() if v is not None}
-    return [history + [kwargs] for history in _history(node["args"])]
+    extra = args[1:]
+    if extra and parameters is not None and len(parameters) > len(extra):
+        for name, value in zip(parameters[1:], extra):
+            if name in kwargs:
+                raise ValueError(f"The call recorded in the model config passes {name!r} both "
+                                 "positionally and as a keyword.")
+            kwargs[name] = value
+        args = args[:1]
+    kwargs = _as_tf_keras_references(kwargs)
+    return [history + [kwargs] for history in _history(args)]
 
 
-def model_config_for_tf_keras(config: dict) -> dict:
+def call_parameters(model: Any) -> dict[str, list[str]]:
+    """Layer name -> names of the positional parameters of its `call` (without `self`), for
+    every layer inside `model` (nested models too); used to name extra positional inputs."""
+    import inspect
+
+    layers = model._flatten_layers(include_self=False) if hasattr(
+        model, "_flatten_layers") else getattr(model, "layers", [])
+    found: dict[str, list[str]] = {}
+    for layer in layers:
+        call = getattr(layer, "call", None)
+        if not callable(call):
+            continue
+        try:
+            signature = inspect.signature(call)
+        except (TypeError, ValueError):
+            continue
+        positional = [p for p in signature.parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if positional and positional[0].name == "self":
+            positional = positional[1:]
+        found.setdefault(layer.name, [p.name for p in positional])
+    return found
+
+
+def model_config_for_tf_keras(config: dict,
+                              parameters: dict[str, list[str]] | None = None) -> dict:
     """Keras 3 functional nodes (`args`/`kwargs` with `__keras_tensor__`) as tf_keras lists
     (`[[layer, node_index, tensor_index, kwargs], ...]`), `batch_shape` as
     `batch_input_shape`, layer entries without `module` (Keras 3 then reads them the legacy
-    way too)."""
+    way too). `parameters` (from `call_parameters(model)`) names extra positional call
+    arguments, which tf_keras keeps as keyword arguments."""
     config = copy.deepcopy(config)
     for layers in _layer_lists(config):
         for entry in layers:
@@ -114,7 +166,9 @@ def model_config_for_tf_keras(config: dict) -> dict:
                     entry["inbound_nodes"] = [op_layer_configs.op_node_for_tf_keras(n, label)
                                               for n in entry["inbound_nodes"]]
                 else:
-                    entry["inbound_nodes"] = [_node_for_tf_keras(n)
+                    layer_name = entry.get("name") or (inner or {}).get("name")
+                    names = (parameters or {}).get(layer_name)
+                    entry["inbound_nodes"] = [_node_for_tf_keras(n, names)
                                               for n in entry["inbound_nodes"]]
     pending = [config]
     while pending:

@@ -21,7 +21,8 @@ def model_config_dict(model: Any) -> dict:
     Keras 3 reads too), keras_version and backend."""
     serialized = serialize_keras_object(model)
     config = config_dialects.model_config_for_tf_keras(
-        {"class_name": serialized["class_name"], "config": serialized["config"]})
+        {"class_name": serialized["class_name"], "config": serialized["config"]},
+        config_dialects.call_parameters(model))
     registered = serialized.get("registered_name")
     if isinstance(registered, str) and ">" in registered:
         config["class_name"] = registered

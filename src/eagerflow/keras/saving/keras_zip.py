@@ -1,4 +1,5 @@
-"""The Keras 3 `.keras` archive: `metadata.json`, `config.json` and `model.weights.h5` in a zip.
+"""The Keras 3 `.keras` archive: `metadata.json`, `config.json`, `model.weights.h5` and the
+layers' `assets/` in a zip.
 
 Loading reads the config first (validated, built only from allow-listed classes), then the
 weights; members are checked for names, kinds and sizes before anything is read.
@@ -13,7 +14,7 @@ import tempfile
 import zipfile
 from typing import Any
 
-from eagerflow.keras.saving import config_dialects, safety
+from eagerflow.keras.saving import assets, config_dialects, safety
 from eagerflow.keras.saving.atomic import atomic_path
 from eagerflow.keras.saving.serialization import deserialize_keras_object, serialize_keras_object
 from eagerflow.keras.saving.weights_h5 import load_weights_from_h5, save_weights_to_h5
@@ -47,6 +48,7 @@ def save_keras_zip(model: Any, filepath: str | os.PathLike) -> None:
                 archive.writestr(METADATA, json.dumps(metadata))
                 archive.writestr(CONFIG, json.dumps(config))
                 archive.write(weights_path, WEIGHTS)
+                assets.write_assets_to_zip(model, archive, f".keras file {os.fspath(filepath)!r}")
 
 
 def _write_h5(model: Any, path: str) -> None:
@@ -122,6 +124,7 @@ def load_keras_zip(filepath: str | os.PathLike, custom_objects: dict | None = No
         if compile and compile_config:
             compile_from_config(model, compile_config, custom_objects)
         _load_weights_member(model, archive, what)
+        assets.load_assets_from_zip(model, archive, names, what)
     return model
 
 

@@ -159,7 +159,8 @@ def save_legacy_h5_model(model: Any, filepath: str | os.PathLike,
     import h5py
 
     model_config = config_dialects.model_config_for_tf_keras(
-        {"class_name": type(model).__name__, "config": serialize_keras_object(model.get_config())})
+        {"class_name": type(model).__name__, "config": serialize_keras_object(model.get_config())},
+        config_dialects.call_parameters(model))
     with atomic_path(filepath) as temporary, h5py.File(temporary, "w") as h5file:
         h5file.attrs["backend"] = "tensorflow"
         h5file.attrs["keras_version"] = config_dialects.legacy_keras_version()

@@ -25,7 +25,9 @@ _PREFERRED_NAMESPACE = {"eagerflow.ops.nn": "nn", "eagerflow.ops.conv": "nn"}
 
 # Only pure functions defined in these op modules qualify.
 _PURE_OP_MODULES = frozenset({
-    "eagerflow.ops.array", "eagerflow.ops.conv", "eagerflow.ops.indexing",
+    "eagerflow.ops.array.basics", "eagerflow.ops.array.creation", "eagerflow.ops.array.joining",
+    "eagerflow.ops.array.layout", "eagerflow.ops.array.partition", "eagerflow.ops.conv",
+    "eagerflow.ops.indexing",
     "eagerflow.ops.linalg", "eagerflow.ops.math", "eagerflow.ops.nn", "eagerflow.ops.reduce",
     "eagerflow.ops.special",
 })

@@ -41,6 +41,9 @@ class Limits:
     max_h5_objects: int = 200_000
     max_tensor_bytes: int = 4 * 2**30
     max_h5_ratio: int = 1000               # declared / stored bytes, above ratio_floor_bytes
+    max_asset_bytes: int = 256 * 2**20     # one `.keras` asset file (e.g. a vocabulary)
+    max_assets_total_bytes: int = 2**30    # all assets of one `.keras` file
+    max_weight_shards: int = 10_000        # shard files named by a `*.weights.json` index
 
 
 LIMITS = Limits()

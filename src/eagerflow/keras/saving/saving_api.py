@@ -4,9 +4,10 @@ call: they pick the format from the file name (or its first bytes) and dispatch.
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
-from eagerflow.keras.saving import keras_zip, legacy_h5
+from eagerflow.keras.saving import keras_zip, legacy_h5, sharded_weights
 from eagerflow.keras.saving.atomic import atomic_path, check_overwrite
 from eagerflow.keras.saving.weights_h5 import load_weights_from_h5, save_weights_to_h5
 
@@ -60,6 +61,30 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True,
         "checkpoint of the weights.")
 
 
+_SAVED_MODEL_FILES = ("saved_model.pb", "saved_model.pbtxt")
+_READABLE = ("eagerflow reads whole models from '.keras' files and legacy '.h5' files, and "
+             "weights from '.weights.h5', '.weights.json' (sharded) and TensorFlow checkpoints "
+             "(model.load_weights(prefix))")
+
+
+def _unsupported_directory_message(path: str) -> str:
+    """Why `load_model` cannot open a directory, and how to convert what it holds."""
+    folder = path if os.path.isdir(path) else os.path.dirname(path) or "."
+    if any(os.path.isfile(os.path.join(folder, name)) for name in _SAVED_MODEL_FILES):
+        return (f"{path!r} is a TensorFlow SavedModel (tf_keras 2.x's default format for paths "
+                f"without an extension), which holds a TensorFlow graph eagerflow cannot run: "
+                f"{_READABLE}. To convert it, load it in TensorFlow and re-save it as a Keras "
+                "file: `model = tf.keras.models.load_model(path); model.save('model.keras')` "
+                "(or model.save('model.h5')). Its weights alone are a TensorFlow checkpoint: "
+                "build the same model in code and call model.load_weights("
+                f"{os.path.join(folder, 'variables', 'variables')!r}).")
+    if os.path.isfile(os.path.join(folder, "checkpoint")):
+        return (f"{path!r} is a directory of TensorFlow checkpoints, which hold weights but not "
+                f"the model: build the model in code, then call "
+                f"model.load_weights(tf.train.latest_checkpoint({path!r})). {_READABLE}.")
+    return f"{path!r} is a directory, not a model file: {_READABLE}."
+
+
 def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None,
                compile: bool = True, safe_mode: bool = True, **kwargs) -> Any:
     """Load a model saved as `.keras` or legacy `.h5` (by Keras, tf_keras or eagerflow).
@@ -67,9 +92,8 @@ def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None,
     Only allow-listed Keras classes and your registered / `custom_objects` are ever built.
     """
     path = _name(filepath)
-    if os.path.isdir(path):
-        raise ValueError(f"{path!r} is a directory (a TensorFlow SavedModel?): eagerflow loads "
-                         "'.keras' and '.h5' model files only.")
+    if os.path.isdir(path) or os.path.basename(path) in _SAVED_MODEL_FILES:
+        raise ValueError(_unsupported_directory_message(path))
     if not os.path.exists(path):
         raise FileNotFoundError(f"No file or directory found at {path!r}.")
     kind = _sniff(path)
@@ -84,11 +108,28 @@ def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None,
 
 
 def save_weights(model: Any, filepath: str | os.PathLike, overwrite: bool = True,
-                 save_format: str | None = None, **kwargs) -> None:
-    """`model.save_weights`: `.weights.h5` (Keras 3), `.h5` (tf_keras) or a TF checkpoint."""
+                 save_format: str | None = None, max_shard_size: float | None = None,
+                 **kwargs) -> None:
+    """`model.save_weights`: `.weights.h5` (Keras 3), `.h5` (tf_keras) or a TF checkpoint;
+    with `max_shard_size` (GB), Keras 3's sharded `.weights.json` index + shard files."""
     import h5py
 
     path = _name(filepath)
+    if max_shard_size is not None:
+        if path.endswith(".weights.h5"):
+            warnings.warn(f"Saving sharded weights requires a '.weights.json' name; writing "
+                          f"{path[:-3] + '.json'!r} instead of {path!r}.", stacklevel=2)
+            path = path[:-3] + ".json"
+        if not path.endswith(sharded_weights.INDEX_SUFFIX):
+            raise ValueError(f"The filename must end in '.weights.json' when max_shard_size is "
+                             f"given. Received: {path!r}")
+        check_overwrite(path, overwrite)
+        sharded_weights.save_sharded_weights(model, path, max_shard_size)
+        return
+    if path.endswith(sharded_weights.INDEX_SUFFIX):
+        raise ValueError(f"save_weights({path!r}): a '.weights.json' index is written only for "
+                         "sharded weights; pass max_shard_size=<GB per shard>, or use a "
+                         "'.weights.h5' name for a single file.")
     if path.endswith(".weights.h5"):
         check_overwrite(path, overwrite)
         with atomic_path(path) as temporary, h5py.File(temporary, "w") as h5file:
@@ -121,6 +162,14 @@ def load_weights(model: Any, filepath: str | os.PathLike, by_name: bool = False,
         if _sniff(path) == "h5":
             raise ValueError("When calling model.load_weights on a legacy .h5 file, "
                              "skip_mismatch can only be set to True when by_name is True.")
+    if path.endswith(sharded_weights.INDEX_SUFFIX):
+        if by_name:
+            raise ValueError("by_name=True is only supported for legacy .h5 weight files; "
+                             f"{path!r} is a Keras 3 sharded weights index.")
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"No sharded weights index found at {path!r}.")
+        sharded_weights.load_sharded_weights(model, path, skip_mismatch=skip_mismatch)
+        return None
     kind = _sniff(path) if os.path.isfile(path) else None
     if kind == "keras":
         keras_zip.load_weights_from_keras_zip(model, path, skip_mismatch=skip_mismatch)

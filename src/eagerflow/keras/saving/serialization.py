@@ -353,7 +353,9 @@ def _deserialize(config: Any, custom_objects: dict | None, module_objects: dict 
 _INERT_KERAS3_KEYS = {"optional": False, "quantization_config": None, "synchronized": False,
                       "input_axes": None, "output_axes": None, "lora_rank": None,
                       "lora_alpha": None, "loss_scale_factor": None,
-                      "gradient_accumulation_steps": None}
+                      "gradient_accumulation_steps": None,
+                      # Keras 3.15 lookups: "floormod" with no salt is tf_keras's OOV hashing
+                      "oov_method": "floormod", "salt": None}
 
 
 def _drop_inert_keras3_keys(cls: type, inner: dict) -> dict:
@@ -388,7 +390,16 @@ def _without_inert_keys(config: Any, custom_objects: dict | None,
             return result  # refused later, with the full message, when it is built
         if inspect.isclass(cls):
             result["config"] = _drop_inert_keras3_keys(cls, inner)
+        if result["class_name"] in _POLICY_FREE_OUTPUT_CLASSES \
+                and isinstance(inner.get("dtype"), dict):
+            # Keras 3 writes its float policy here but computes lookups in int64/string
+            # whatever it says; eagerflow picks the same output dtype when none is given.
+            result["config"] = {k: v for k, v in result["config"].items() if k != "dtype"}
     return result
+
+
+# Layers whose output dtype Keras 3 derives from their options, not from the dtype policy.
+_POLICY_FREE_OUTPUT_CLASSES = frozenset({"StringLookup", "IntegerLookup", "TextVectorization"})
 
 
 def _build_from_config(instance: Any, build_config: dict) -> None:
