@@ -200,3 +200,53 @@ def test_checkpoint_of_a_model_built_in_scope(tmp_path):
     checkpoint.restore(path)
     for got, want in zip(model.weights, saved):
         np.testing.assert_array_equal(got.numpy(), want)
+
+
+def test_tutorial_loop_gives_tensorflows_numbers():
+    """The tutorial's loop from fixed weights; the expected losses and accuracy were printed by
+    TensorFlow 2.21 (tf_keras, MirroredStrategy on a CPU-only machine) for this program."""
+    rng = np.random.RandomState(0)
+    x, y = rng.rand(48, 6).astype("float32"), rng.randint(0, 3, 48)
+    weights = [rng.randn(6, 8).astype("float32") * 0.3, np.zeros(8, "float32"),
+               rng.randn(8, 3).astype("float32") * 0.3, np.zeros(3, "float32")]
+    strategy = tf.distribute.MirroredStrategy()
+    dist = strategy.experimental_distribute_dataset(
+        tf.data.Dataset.from_tensor_slices((x, y)).batch(8 * strategy.num_replicas_in_sync))
+    with strategy.scope():
+        loss_object = tf.keras.losses.SparseCategoricalCrossentropy(
+            from_logits=True, reduction=tf.keras.losses.Reduction.NONE)
+        model = tf.keras.Sequential([
+            tf.keras.layers.Dense(8, activation="relu",
+                                  kernel_regularizer=tf.keras.regularizers.L2(1e-3)),
+            tf.keras.layers.Dense(3)])
+        model.build((None, 6))
+        model.set_weights(weights)
+        optimizer = tf.keras.optimizers.Adam(0.01)
+        accuracy = tf.keras.metrics.SparseCategoricalAccuracy()
+
+    def step(inputs):
+        images, labels = inputs
+        with tf.GradientTape() as tape:
+            predictions = model(images, training=True)
+            loss = (tf.nn.compute_average_loss(loss_object(labels, predictions))
+                    + tf.nn.scale_regularization_loss(tf.add_n(model.losses)))
+        gradients = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        accuracy.update_state(labels, predictions)
+        return loss
+
+    @tf.function
+    def distributed_step(inputs):
+        return strategy.reduce(tf.distribute.ReduceOp.SUM, strategy.run(step, args=(inputs,)),
+                               axis=None)
+
+    losses = []
+    for _ in range(3):
+        total, batches = 0.0, 0
+        for inputs in dist:
+            total += distributed_step(inputs)
+            batches += 1
+        losses.append(float(total / batches))
+    np.testing.assert_allclose(losses, [1.1010991334915161, 1.0849956274032593,
+                                        1.0757347345352173], rtol=1e-5)
+    np.testing.assert_allclose(float(accuracy.result()), 0.3958333432674408, rtol=1e-6)

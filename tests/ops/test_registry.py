@@ -18,8 +18,11 @@ import eagerflow.data  # noqa: F401 - registers its primitives: the registry is 
 from eagerflow.core.primitive import REGISTRY
 from tests.harness import EXERCISED, OpCase, _to_inputs, check_case, run_with_shape_checks
 
-FAMILY_TESTS = ["tests.ops.test_math", "tests.ops.test_reduce", "tests.ops.test_array",
-                "tests.ops.test_linalg", "tests.ops.test_nn", "tests.ops.test_run_time_slice_pad"]
+FAMILY_TESTS = ["tests.ops.test_math", "tests.ops.test_reduce", "tests.ops.test_array_basics",
+                "tests.ops.test_array_creation", "tests.ops.test_array_joining",
+                "tests.ops.test_array_layout", "tests.ops.test_array_partition",
+                "tests.ops.test_indexing_table", "tests.ops.test_linalg", "tests.ops.test_nn",
+                "tests.ops.test_run_time_slice_pad"]
 
 # Primitives tested by dedicated modules rather than harness tables.
 TESTED_ELSEWHERE = {

@@ -25,6 +25,11 @@ class Trainer:
     """The compile/fit/evaluate/predict half of `Model` (mixed into it)."""
 
     def __init__(self) -> None:
+        import sys
+
+        distribute = sys.modules.get("eagerflow.distribute")  # only if a program uses it
+        self._distribution_strategy = (distribute.get_strategy() if distribute is not None
+                                       and distribute.has_strategy() else None)
         self.optimizer = None
         self.compiled_loss = None
         self.compiled_metrics = None
@@ -84,7 +89,7 @@ class Trainer:
         """The tf.distribute strategy the model was created under (one CPU replica)."""
         from eagerflow.distribute import get_strategy
 
-        return get_strategy()
+        return self._distribution_strategy or get_strategy()
 
     @property
     def metrics(self) -> list:

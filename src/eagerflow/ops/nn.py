@@ -245,13 +245,43 @@ def _softmax_rule(x: Spec, axis) -> Spec:
     return x
 
 
-# np.maximum.reduce / np.add.reduce are what np.max / np.sum run, minus their Python dispatch.
-def _softmax_impl(x, axis):
-    if x.size == 0:
-        return x.copy()
+# The last softmax of a 2-D array along its last axis: (logits, exponentials, their row sums
+# or None when the exponentials are normalized already). A model's softmax output, its
+# sparse cross-entropy loss and the loss's gradient all run on one logits array, one after
+# another; the gradient kernel takes the probabilities from here (the same bits) instead of
+# computing them a second or third time. Identity (`is`) of the logits array decides; the
+# entry holds references, so an id is never reused while it is here, and kernels never
+# write into their inputs or into softmax results (the compiler's in-place passes write
+# only ufunc results that nothing else holds).
+_recent_softmax: list = [None]
+_MEMO_LIMIT = 1 << 20  # elements: larger softmaxes are not kept
+
+
+def _softmax_compute(x, axis):
+    # np.maximum.reduce / np.add.reduce are what np.max / np.sum run, minus their dispatch.
     e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))
     e /= np.add.reduce(e, axis=axis, keepdims=True)
     return e
+
+
+def _softmax_impl(x, axis):
+    if x.size == 0:
+        return x.copy()
+    e = _softmax_compute(x, axis)
+    if e.ndim == 2 and (axis == -1 or axis == 1) and e.size <= _MEMO_LIMIT:
+        _recent_softmax[0] = (x, e, None)
+    return e
+
+
+def _recent_probabilities(logits):
+    """A fresh copy of softmax(logits) along the last axis when the last 2-D softmax
+    computed was of this very array, else None (the entry is used up either way)."""
+    memo = _recent_softmax[0]
+    if memo is None or memo[0] is not logits:
+        return None
+    _recent_softmax[0] = None
+    _, exps, sums = memo
+    return exps.copy() if sums is None else exps / sums[:, None]
 
 
 def _log_softmax_impl(x, axis):
@@ -395,15 +425,23 @@ def _sparse_impl(logits, labels):
         # The common (batch, classes) case without building log_softmax: logsumexp minus
         # the label's shifted logit (bit for bit -(log_softmax[label])).
         shifted = logits - np.maximum.reduce(logits, axis=-1, keepdims=True)
-        log_sum = np.log(np.add.reduce(np.exp(shifted), axis=-1))
-        return log_sum - shifted[np.arange(len(labels)), labels]
+        exps = np.exp(shifted)
+        sums = np.add.reduce(exps, axis=-1)
+        memo = _recent_softmax[0]
+        if (memo is None or memo[0] is not logits) and logits.size <= _MEMO_LIMIT:
+            _recent_softmax[0] = (logits, exps, sums)  # for the gradient kernel
+        return np.log(sums) - shifted[np.arange(len(labels)), labels]
     logp = _log_softmax_impl(logits, -1)
     return -np.take_along_axis(logp, labels[..., None].astype(np.intp), axis=-1)[..., 0]
 
 
 def _sparse_backprop_impl(logits, labels):
     labels = _sparse_labels(logits, labels)
-    out = _softmax_impl(logits, -1)
+    if logits.size == 0:
+        return logits.copy()
+    out = _recent_probabilities(logits) if logits.ndim == 2 else None
+    if out is None:
+        out = _softmax_compute(logits, -1)
     if out.ndim == 2:
         out[np.arange(len(labels)), labels] -= 1
         return out
