@@ -298,3 +298,11 @@ def test_evaluate_and_predict_call_the_batch_hooks_of_given_callbacks():
     model.predict(x, batch_size=4, verbose=0, callbacks=[Counting()])
     assert calls == [("test", 0, ["loss"]), ("test", 1, ["loss"]), ("test", 2, ["loss"]),
                      ("predict", 0, (4, 1)), ("predict", 1, (4, 1)), ("predict", 2, (2, 1))]
+
+
+def test_a_model_remembers_the_strategy_it_was_made_under():
+    strategy = tf.distribute.MirroredStrategy()
+    with strategy.scope():
+        model = _linear_model()
+    assert model.distribute_strategy is strategy
+    assert _linear_model().distribute_strategy is tf.distribute.get_strategy()

@@ -190,6 +190,7 @@ def load_weights_from_h5(root: Any, h5file, skip_mismatch: bool = False,
 
     safety.check_h5_tree(h5file, what)
     assignments: list[tuple[Any, np.ndarray]] = []
+    named_states: list[tuple[Any, dict]] = []
     problems: list[str] = []
     for path, obj in saveable_paths(root):
         group = h5file.get(_vars_path(path))
@@ -202,7 +203,11 @@ def load_weights_from_h5(root: Any, h5file, skip_mismatch: bool = False,
         variables = own_variables(obj)
         label = f"{type(obj).__name__} {getattr(obj, 'name', '?')!r} (path {path or '/'!r})"
         if stored != [str(i) for i in range(len(stored))]:
-            problems.append(f"{label}: unexpected entries {stored[:5]} in the file")
+            named = _named_state(obj, group, stored)
+            if named is None:
+                problems.append(f"{label}: unexpected entries {stored[:5]} in the file")
+            else:
+                named_states.append((obj, named))
             continue
         if len(stored) != len(variables) and _is_optimizer(obj):
             if stored:  # an empty group: the file was saved before compiling; nothing to say
@@ -231,6 +236,21 @@ def load_weights_from_h5(root: Any, h5file, skip_mismatch: bool = False,
                          + ". No variable was changed.")
     for variable, value in assignments:
         variable.assign(value)
+    for obj, named in named_states:
+        obj.load_own_variables(named)
+
+
+def _named_state(obj: Any, group, stored: list[str]) -> dict | None:
+    """Keras 3 layers that keep state under names (a TF-IDF lookup's `idf_weights`) hand it to
+    their `load_own_variables(store)`; None when this object cannot take named entries."""
+    import h5py
+
+    if _is_optimizer(obj) or own_variables(obj) or \
+            not callable(getattr(obj, "load_own_variables", None)):
+        return None
+    if not all(isinstance(group[name], h5py.Dataset) for name in stored):
+        return None
+    return {name: group[name][()] for name in stored}
 
 
 def _numeric_key(name: str) -> tuple:
