@@ -7,13 +7,16 @@ Two models, random data:
      and with `run_eagerly=True`; TensorFlow's `model.fit` is timed too when it is installed.
   2. digits-sized MLP (64-64-10), batch 32: a small model where the per-step overhead (the
      call, the data slicing, the metrics, the many small kernels) dominates.
-Each table also times one `evaluate` and one `predict` pass over the same data.
+Each table also times one `evaluate` and one `predict` pass over the same data; the second
+one also `fit` with verbose=1 (the progress bar's per-step cost; its output is discarded).
 
 Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/keras_fit.py [repeats]
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import sys
 
 import numpy as np
@@ -79,10 +82,18 @@ def keras_model(library, features: int = FEATURES, hidden_size: int = HIDDEN):
     return model
 
 
-def fit_epoch(library, x, y, run_eagerly: bool = False, batch: int = BATCH, model=None):
+def fit_epoch(library, x, y, run_eagerly: bool = False, batch: int = BATCH, model=None,
+              verbose: int = 0):
+    """One epoch of `model.fit`; with verbose=1 the progress bar it prints is discarded (the
+    per-step cost of the ProgbarLogger is what is timed)."""
     model = model or keras_model(library, x.shape[1], HIDDEN if batch == BATCH else SMALL_HIDDEN)
     model.run_eagerly = run_eagerly
-    return lambda: model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
+
+    def run():
+        with contextlib.redirect_stdout(io.StringIO()):
+            model.fit(x, y, batch_size=batch, epochs=1, verbose=verbose)
+
+    return run
 
 
 def evaluate_pass(model, x, y, batch: int):
@@ -150,23 +161,25 @@ def small_table(repeats: int, real_tf) -> None:
     model = keras_model(tf, SMALL_FEATURES, SMALL_HIDDEN)
     timed = [numpy_epoch(x, y, SMALL_HIDDEN, SMALL_BATCH),
              fit_epoch(tf, x, y, batch=SMALL_BATCH, model=model),
-             evaluate_pass(model, x, y, SMALL_BATCH), predict_pass(model, x, SMALL_BATCH)]
+             evaluate_pass(model, x, y, SMALL_BATCH), predict_pass(model, x, SMALL_BATCH),
+             fit_epoch(tf, x, y, batch=SMALL_BATCH, model=model, verbose=1)]
     if real_tf is not None:
         tf_model = keras_model(real_tf, SMALL_FEATURES, SMALL_HIDDEN)
         timed += [fit_epoch(real_tf, x, y, batch=SMALL_BATCH, model=tf_model),
                   evaluate_pass(tf_model, x, y, SMALL_BATCH),
                   predict_pass(tf_model, x, SMALL_BATCH)]
     times = median_times(timed, repeats)
-    numpy_seconds, compiled, evaluate, predict = times[:4]
+    numpy_seconds, compiled, evaluate, predict, with_progbar = times[:5]
     print(f"2. one epoch, {steps} steps of batch {SMALL_BATCH} (64-64-10 MLP, Adam: per-step "
           f"overhead), median of {repeats}:")
     print(_row("NumPy by hand (reference)", numpy_seconds, steps))
     print(_row("eagerflow fit (tf.function)", compiled, steps, numpy_seconds))
+    print(_row("eagerflow fit, verbose=1", with_progbar, steps, numpy_seconds))
     print(_row("eagerflow evaluate", evaluate, steps))
     print(_row("eagerflow predict", predict, steps))
     if real_tf is None:
         return
-    tf_fit, tf_evaluate, tf_predict = times[4:]
+    tf_fit, tf_evaluate, tf_predict = times[5:]
     print(_row(f"TensorFlow {real_tf.__version__} fit", tf_fit, steps, compiled, "eagerflow"))
     print(_row(f"TensorFlow {real_tf.__version__} evaluate", tf_evaluate, steps, evaluate,
                "eagerflow"))

@@ -38,3 +38,13 @@ def test_unknown_shapes_and_vector_targets_still_seed_with_ones():
     dynamic = tf.function(gradient, input_signature=[tf.TensorSpec([None, 2], tf.float32)])
     np.testing.assert_array_equal(dynamic(x).numpy(), 2 * x.numpy())
     np.testing.assert_array_equal(gradient(x).numpy(), 2 * x.numpy())
+
+
+def test_variable_targets_are_seeded_too():
+    v = tf.Variable(3.0)
+    w = tf.Variable([1.0, 2.0])
+    with tf.GradientTape(persistent=True) as tape:
+        y = v * v
+    assert tape.gradient(v, v).numpy() == 1.0
+    np.testing.assert_array_equal(tape.gradient(w, w).numpy(), [1.0, 1.0])
+    assert tape.gradient([y, v], v).numpy() == 7.0

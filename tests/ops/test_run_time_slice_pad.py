@@ -109,6 +109,8 @@ def test_wrong_lengths_are_caught_when_tracing():
     with pytest.raises(tf.errors.InvalidArgumentError, match="1-D tensors of size 2"):
         tf.function(lambda x, n: tf.slice(x, tf.stack([n, n, n]), [1, 1, 1]))(
             tf.constant(X), tf.constant(0))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"begin \[-1, None\] must be >= 0"):
+        tf.function(lambda x, n: tf.slice(x, [-1, n], [1, 1]))(tf.constant(X), tf.constant(0))
     with pytest.raises(tf.errors.InvalidArgumentError, match="rank of inputs"):
         tf.function(lambda x, n: tf.pad(x, [[n, 0]]))(tf.constant(X), tf.constant(0))
     with pytest.raises(tf.errors.InvalidArgumentError, match="2 columns"):

@@ -295,8 +295,8 @@ def backward(records: list, targets: list, sources: list, target_grads: list | N
         if g is None:
             # a scalar target (a loss) is seeded with a constant 1, which a compiled
             # function folds into the gradient chain; others with ones of the run-time shape
-            g = make_constant(np.ones((), t.dtype._numpy)) if t._shape_tuple() == () \
-                else ones_like(t)
+            scalar = isinstance(t, Tensor) and t._shape_tuple() == ()
+            g = make_constant(np.ones((), t.dtype._numpy)) if scalar else ones_like(t)
         else:
             g = convert_to_tensor(g, dtype=t.dtype)
         accumulate(id(t), g)

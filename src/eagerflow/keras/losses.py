@@ -505,7 +505,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False, a
                 f"for y_pred of shape {y_pred.shape}. For one-hot labels use "
                 "categorical_crossentropy.")
         y_true = tf.squeeze(y_true, -1)
-    labels = tf.cast(y_true, tf.int64)
+    # the op takes int32 or int64 labels: others (floats, small ints) are cast to int64
+    labels = y_true if y_true.dtype in (tf.int32, tf.int64) else tf.cast(y_true, tf.int64)
     valid = None
     if ignore_class is not None:
         valid = tf.not_equal(labels, ignore_class)

@@ -413,11 +413,11 @@ def _run_time_slice(input_, begin, size) -> Tensor:
     from eagerflow.ops.array import constant as make_tensor
 
     operands = []
-    for value, what in ((begin, "begin"), (size, "size")):
+    for value, what, lowest in ((begin, "begin", 0), (size, "size", -1)):
         hint, tensor = _shape_operand(value, "Slice")
         if tensor is None:
             tensor = make_tensor(np.asarray(hint, np.int64).reshape(-1))
-        if hint is not None and any(b is not None and b < -1 for b in hint):
+        if hint is not None and any(b is not None and b < lowest for b in hint):
             raise _error(f"Slice: {what} {list(hint)} must be >= 0 (size may be -1) [Op:Slice]")
         operands.append((hint, tensor))
     (begin_hint, begin), (size_hint, size) = operands

@@ -245,16 +245,14 @@ def _softmax_rule(x: Spec, axis) -> Spec:
     return x
 
 
-# The last softmax of a 2-D array along its last axis: (logits, exponentials, their row sums
-# or None when the exponentials are normalized already). A model's softmax output, its
-# sparse cross-entropy loss and the loss's gradient all run on one logits array, one after
-# another; the gradient kernel takes the probabilities from here (the same bits) instead of
-# computing them a second or third time. Identity (`is`) of the logits array decides; the
-# entry holds references, so an id is never reused while it is here, and kernels never
-# write into their inputs or into softmax results (the compiler's in-place passes write
-# only ufunc results that nothing else holds).
+# The exponentials of the last sparse cross-entropy over 2-D logits: (logits, exp(logits -
+# row max), their row sums). The loss's gradient kernel runs on the same logits array right
+# after, and takes softmax(logits) from here (the same bits: the same exp and sum, then the
+# division) instead of computing it again, as TF's kernel computes loss and gradient in one
+# pass. Identity (`is`) of the logits array decides; the entry holds references, so an id is
+# never reused while it is here.
 _recent_softmax: list = [None]
-_MEMO_LIMIT = 1 << 20  # elements: larger softmaxes are not kept
+_MEMO_LIMIT = 1 << 20  # elements: larger logits are not kept
 
 
 def _softmax_compute(x, axis):
@@ -267,21 +265,17 @@ def _softmax_compute(x, axis):
 def _softmax_impl(x, axis):
     if x.size == 0:
         return x.copy()
-    e = _softmax_compute(x, axis)
-    if e.ndim == 2 and (axis == -1 or axis == 1) and e.size <= _MEMO_LIMIT:
-        _recent_softmax[0] = (x, e, None)
-    return e
+    return _softmax_compute(x, axis)
 
 
-def _recent_probabilities(logits):
-    """A fresh copy of softmax(logits) along the last axis when the last 2-D softmax
-    computed was of this very array, else None (the entry is used up either way)."""
+def _recent_probabilities(logits, labels):
+    """(softmax(logits) along the last axis as a fresh array, whether `labels` were checked
+    already) when the last sparse cross-entropy was of this very logits array, else None."""
     memo = _recent_softmax[0]
     if memo is None or memo[0] is not logits:
         return None
     _recent_softmax[0] = None
-    _, exps, sums = memo
-    return exps.copy() if sums is None else exps / sums[:, None]
+    return memo[2] / memo[3][:, None], memo[1] is labels
 
 
 def _log_softmax_impl(x, axis):
@@ -409,7 +403,7 @@ def _sparse_labels(logits, labels):
     # One reduction finds labels out of [0, classes): seen as unsigned, negatives are huge.
     unsigned = labels if labels.dtype.kind == "u" else labels.view(
         _UNSIGNED[labels.dtype.itemsize])
-    if unsigned.max() >= classes:
+    if np.maximum.reduce(unsigned, axis=None) >= classes:
         bad = (labels < 0) | (labels >= classes)
         value = labels[bad].reshape(-1)[0]
         raise InvalidArgumentError(
@@ -427,21 +421,20 @@ def _sparse_impl(logits, labels):
         shifted = logits - np.maximum.reduce(logits, axis=-1, keepdims=True)
         exps = np.exp(shifted)
         sums = np.add.reduce(exps, axis=-1)
-        memo = _recent_softmax[0]
-        if (memo is None or memo[0] is not logits) and logits.size <= _MEMO_LIMIT:
-            _recent_softmax[0] = (logits, exps, sums)  # for the gradient kernel
+        _recent_softmax[0] = (logits, labels, exps, sums) if logits.size <= _MEMO_LIMIT \
+            else None
         return np.log(sums) - shifted[np.arange(len(labels)), labels]
     logp = _log_softmax_impl(logits, -1)
     return -np.take_along_axis(logp, labels[..., None].astype(np.intp), axis=-1)[..., 0]
 
 
 def _sparse_backprop_impl(logits, labels):
-    labels = _sparse_labels(logits, labels)
+    recent = _recent_probabilities(logits, labels) if logits.ndim == 2 else None
+    if recent is None or not recent[1]:  # labels the forward kernel did not check
+        labels = _sparse_labels(logits, labels)
     if logits.size == 0:
         return logits.copy()
-    out = _recent_probabilities(logits) if logits.ndim == 2 else None
-    if out is None:
-        out = _softmax_compute(logits, -1)
+    out = _softmax_compute(logits, -1) if recent is None else recent[0]
     if out.ndim == 2:
         out[np.arange(len(labels)), labels] -= 1
         return out

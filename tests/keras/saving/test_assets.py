@@ -116,7 +116,8 @@ def test_missing_assets_leave_the_lookup_unadapted_with_clear_error(tmp_path):
 
 @pytest.mark.parametrize("name", ["assets/../evil.txt", "/assets/layers/x/vocabulary.txt",
                                   "assets/layers\\string_lookup/vocabulary.txt",
-                                  "assets//layers/vocabulary.txt"])
+                                  "assets//layers/vocabulary.txt",
+                                  "assets/layers/string_lookup/.", "C:/assets/x.txt"])
 def test_escaping_asset_names_are_refused(tmp_path, name):
     _rewrite(FIXTURE, tmp_path / "k.keras", extra={name: b"a"})
     with pytest.raises(ValueError, match="refusing the member name"):
@@ -165,3 +166,11 @@ def test_vocabulary_path_in_config_is_never_opened(tmp_path):
             new.writestr(info, data)
     with pytest.raises(ValueError, match="vocabulary"):
         tf.keras.models.load_model(tmp_path / "k.keras")
+
+
+def test_vocabulary_file_line_endings_as_keras_reads_them(tmp_path):
+    _rewrite(FIXTURE, tmp_path / "k.keras",
+             skip=("assets/layers/string_lookup/vocabulary.txt",),
+             extra={"assets/layers/string_lookup/vocabulary.txt": b"[UNK]\r\nc\r\nb\na\n\n"})
+    model = tf.keras.models.load_model(tmp_path / "k.keras")
+    assert model.get_layer("words").get_vocabulary() == ["[UNK]", "c", "b", "a"]

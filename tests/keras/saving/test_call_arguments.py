@@ -76,3 +76,26 @@ def test_layer_with_list_input_keeps_one_reference_per_tensor(tmp_path):
     loaded = tf.keras.models.load_model(tmp_path / "m.h5")
     data = [np.ones((1, 2), "float32"), np.arange(3, dtype="float32")[None]]
     np.testing.assert_allclose(loaded(data).numpy(), model(data).numpy(), rtol=1e-6)
+
+
+def test_reads_tf_keras_file_with_extra_call_inputs():
+    import os
+
+    data = os.path.join(os.path.dirname(__file__), "data")
+    expected = np.load(os.path.join(data, "tfk_attention_outputs.npz"))
+    model = tf.keras.models.load_model(os.path.join(data, "tfk_attention.h5"))
+    inputs = [expected["q"], expected["v"], expected["mask"]]
+    np.testing.assert_allclose(model(inputs).numpy(), expected["out"], rtol=1e-5, atol=1e-6)
+    traced = tf.function(lambda a, b, c: model([a, b, c]))(*[tf.constant(x) for x in inputs])
+    np.testing.assert_allclose(traced.numpy(), expected["out"], rtol=1e-5, atol=1e-6)
+
+
+def test_nested_model_with_extra_call_inputs_round_trips(tmp_path):
+    inner = _attention_model()
+    query = tf.keras.Input((4, 8), name="outer_q")
+    value = tf.keras.Input((5, 8), name="outer_v")
+    mask = tf.keras.Input((4, 5), name="outer_mask", dtype="bool")
+    model = tf.keras.Model([query, value, mask], inner([query, value, mask]))
+    model.save(tmp_path / "m.h5")
+    loaded = tf.keras.models.load_model(tmp_path / "m.h5")
+    np.testing.assert_allclose(_predict(loaded), _predict(model), rtol=1e-6, atol=1e-6)

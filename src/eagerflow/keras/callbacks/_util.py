@@ -37,9 +37,13 @@ def process_logs(logs) -> dict:
     when already so)."""
     if logs is None:
         return {}
-    if all(isinstance(v, (int, float, str, type(None))) for v in logs.values()):
-        return logs
-    return {key: to_numpy_or_python(value) for key, value in logs.items()}
+    for value in logs.values():  # (a loop: this runs twice per training step)
+        if type(value) not in _PLAIN and not isinstance(value, _PLAIN):
+            return {key: to_numpy_or_python(value) for key, value in logs.items()}
+    return logs
+
+
+_PLAIN = (float, int, str, type(None))  # log values callbacks get as they are
 
 
 def monitor_mode(owner: str, monitor: str, mode: str) -> str:

@@ -13,7 +13,8 @@ from typing import Any
 from eagerflow.keras.saving import op_layer_configs
 
 __all__ = ["call_parameters", "compile_config_for_keras3", "legacy_keras_version",
-           "model_config_for_keras3", "model_config_for_tf_keras"]
+           "model_config_for_keras3", "model_config_for_tf_keras",
+           "tf_keras_node_indices_to_eagerflow"]
 
 
 def legacy_keras_version() -> str:
@@ -124,6 +125,7 @@ def call_parameters(model: Any) -> dict[str, list[str]]:
     layers = model._flatten_layers(include_self=False) if hasattr(
         model, "_flatten_layers") else getattr(model, "layers", [])
     found: dict[str, list[str]] = {}
+    ambiguous: set[str] = set()
     for layer in layers:
         call = getattr(layer, "call", None)
         if not callable(call):
@@ -136,8 +138,11 @@ def call_parameters(model: Any) -> dict[str, list[str]]:
                       if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         if positional and positional[0].name == "self":
             positional = positional[1:]
-        found.setdefault(layer.name, [p.name for p in positional])
-    return found
+        names = [p.name for p in positional]
+        if found.get(layer.name, names) != names:
+            ambiguous.add(layer.name)  # same name in two nested models, different calls
+        found.setdefault(layer.name, names)
+    return {name: names for name, names in found.items() if name not in ambiguous}
 
 
 def model_config_for_tf_keras(config: dict,
@@ -181,4 +186,92 @@ def model_config_for_tf_keras(config: dict,
             pending.extend(node.values())
         elif isinstance(node, list):
             pending.extend(node)
+    for model_config in _model_configs(config):
+        _shift_nested_model_references(model_config, +1)
+    return config
+
+
+# --- node indices of nested models ------------------------------------------------------------
+# tf_keras counts a nested functional model's own construction as its node 0, so its configs
+# call the first use of a nested model node 1 (`["inner_model", 1, 0]`); eagerflow (like
+# Keras 3's own format) calls it node 0. Converted both ways on the Keras 2 node lists only.
+
+def _model_configs(config: Any):
+    """Every model config dict (one holding a `layers` list) in the tree, iteratively."""
+    pending = [config]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("layers"), list):
+                yield node
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+
+
+def _skips_first_node(entry: Any) -> bool:
+    """Whether tf_keras gives this layer entry a built-in first node: a functional model, or a
+    Sequential that starts with an InputLayer (or an input shape)."""
+    inner = entry.get("config") if isinstance(entry, dict) else None
+    if not isinstance(inner, dict) or not isinstance(inner.get("layers"), list):
+        return False
+    if "input_layers" in inner:
+        return True
+    first = inner["layers"][0] if inner["layers"] else None
+    if not isinstance(first, dict):
+        return False
+    first_config = first.get("config") if isinstance(first.get("config"), dict) else {}
+    return first.get("class_name") == "InputLayer" or "batch_input_shape" in first_config \
+        or "batch_shape" in first_config
+
+
+def _is_reference(value: Any) -> bool:
+    return (isinstance(value, list) and len(value) in (3, 4) and isinstance(value[0], str)
+            and isinstance(value[1], int) and isinstance(value[2], int))
+
+
+def _shifted(value: Any, names: set, delta: int) -> Any:
+    """`value` with every `[name, node, tensor, ...]` reference to `names` moved by `delta`."""
+    if _is_reference(value):
+        shifted = list(value)
+        if value[0] in names and (delta > 0 or value[1] >= 1):
+            shifted[1] = value[1] + delta
+        if len(shifted) == 4:
+            shifted[3] = _shifted(shifted[3], names, delta)
+        return shifted
+    if isinstance(value, dict):
+        return {key: _shifted(item, names, delta) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shifted(item, names, delta) for item in value]
+    return value
+
+
+def _has_legacy_nodes(model_config: dict) -> bool:
+    return any(isinstance(node, list)
+               for entry in model_config["layers"] if isinstance(entry, dict)
+               for node in (entry.get("inbound_nodes") or []))
+
+
+def _shift_nested_model_references(model_config: dict, delta: int) -> None:
+    if not _has_legacy_nodes(model_config):
+        return
+    names = {entry.get("name") or entry["config"].get("name")
+             for entry in model_config["layers"] if _skips_first_node(entry)}
+    if not names:
+        return
+    for entry in model_config["layers"]:
+        if isinstance(entry, dict) and isinstance(entry.get("inbound_nodes"), list):
+            entry["inbound_nodes"] = [_shifted(node, names, delta) if isinstance(node, list)
+                                      else node for node in entry["inbound_nodes"]]
+    for key in ("input_layers", "output_layers"):
+        if isinstance(model_config.get(key), list):
+            model_config[key] = _shifted(model_config[key], names, delta)
+
+
+def tf_keras_node_indices_to_eagerflow(config: dict) -> dict:
+    """A copy of a tf_keras-dialect model config whose references to nested models use
+    eagerflow's node numbering (tf_keras's node 1 is eagerflow's node 0)."""
+    config = copy.deepcopy(config)
+    for model_config in _model_configs(config):
+        _shift_nested_model_references(model_config, -1)
     return config

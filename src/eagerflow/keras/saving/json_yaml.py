@@ -47,6 +47,7 @@ def model_from_config(config: dict, custom_objects: dict | None = None) -> Any:
     config = {k: v for k, v in config.items() if k not in ("keras_version", "backend",
                                                            "compile_config")}
     safety.check_config_tree(config, "model config")
+    config = config_dialects.tf_keras_node_indices_to_eagerflow(config)
     return deserialize_keras_object(config, custom_objects=custom_objects)
 
 

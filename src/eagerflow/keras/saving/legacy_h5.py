@@ -383,6 +383,7 @@ def load_legacy_h5_model(filepath: str | os.PathLike, custom_objects: dict | Non
             training = safety.load_json(safety.decode_attr(h5file.attrs["training_config"]),
                                         f"{what} training_config")
         safety.check_config_tree(config, f"{what} model_config")
+        config = config_dialects.tf_keras_node_indices_to_eagerflow(config)
         model = deserialize_keras_object(config, custom_objects=custom_objects)
         if "model_weights" not in h5file:
             raise ValueError(f"{what} has no model_weights group.")

@@ -238,10 +238,10 @@ def check_member_name(name: str, what: str) -> None:
     """Refuse member or file names that could point outside the place they are extracted to."""
     bad = (not name or "\\" in name or "\x00" in name or name.startswith("/")
            or re.match(r"^[A-Za-z]:", name) is not None
-           or any(part in ("..", "") for part in name.rstrip("/").split("/")))
+           or any(part in ("..", ".", "") for part in name.rstrip("/").split("/")))
     if bad:
         raise ValueError(f"{what}: refusing the member name {name!r}; names must be relative "
-                         "paths without '..', backslashes, drive letters or empty parts.")
+                         "paths without '..' or '.', backslashes, drive letters or empty parts.")
 
 
 def read_member(archive: zipfile.ZipFile, name: str, limit: int, what: str) -> bytes:

@@ -99,7 +99,9 @@ def saveable_paths(root: Any) -> list[tuple[str, Any]]:
     """Every saveable reachable from `root`, each once, with its path, in Keras's order."""
     result: list[tuple[str, Any]] = []
     visited: set[int] = set()
-    visited_containers: set[int] = set()
+    # id -> container; holding the containers keeps their ids from being reused by the fresh
+    # lists (`list(model.layers)`) made later in the walk, which would then be skipped.
+    visited_containers: dict[int, Any] = {}
     # Explicit stack of pending (path, object) entries, consumed in preorder.
     stack: list[tuple[str, Any]] = [("", root)]
     while stack:
@@ -119,10 +121,11 @@ def saveable_paths(root: Any) -> list[tuple[str, Any]]:
     return result
 
 
-def _container_entries(container, path: str, visited_containers: set) -> list[tuple[str, Any]]:
+def _container_entries(container, path: str,
+                       visited_containers: dict[int, Any]) -> list[tuple[str, Any]]:
     if id(container) in visited_containers:
         return []
-    visited_containers.add(id(container))
+    visited_containers[id(container)] = container
     items = list(container.values()) if isinstance(container, dict) else list(container)
     used: dict[str, int] = {}
     entries: list[tuple[str, Any]] = []

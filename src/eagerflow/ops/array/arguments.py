@@ -11,7 +11,7 @@ from eagerflow.core.errors import InvalidArgumentError
 from eagerflow.core.tensor import EagerTensor, Tensor
 from eagerflow.ops.rules import as_tensor
 
-_pyrange = builtins.range  # this module defines tf.range
+_pyrange = builtins.range  # Python's range: the array package exports tf.range
 _INDEX_DTYPES = (np.dtype(np.int32), np.dtype(np.int64))
 
 

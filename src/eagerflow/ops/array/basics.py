@@ -25,7 +25,7 @@ __all__ = [
 NAMESPACES: dict = {}
 
 
-# --- constant -----------------------------------------------------------------------------
+# --- constant ------------------------------------------------------------------------------
 def constant(value, dtype=None, shape=None, name="Const") -> Tensor:
     """A tensor holding `value` (Python floats -> float32, ints -> int32, as TF).
 
@@ -49,7 +49,7 @@ def constant(value, dtype=None, shape=None, name="Const") -> Tensor:
     return make_constant(array)
 
 
-# --- identity -----------------------------------------------------------------------------
+# --- identity ------------------------------------------------------------------------------
 identity_p = primitive(
     "identity", impl=lambda x: x, shape_rule=same_as_first,
     grad=lambda g, out, x: (g,), same_dtype=False)
@@ -60,7 +60,7 @@ def identity(input, name=None) -> Tensor:
     return identity_p.bind(input)
 
 
-# --- cast ---------------------------------------------------------------------------------
+# --- cast ----------------------------------------------------------------------------------
 def _cast_impl(x, dtype):
     if x.dtype.kind == "c" and dtype.kind != "c":
         x = x.real
@@ -92,7 +92,7 @@ def cast(x, dtype, name=None) -> Tensor:
     return cast_p.bind(x, dtype=dtype._numpy)
 
 
-# --- reshape ------------------------------------------------------------------------------
+# --- reshape -------------------------------------------------------------------------------
 def _reshape_shape(shape: tuple | None, target: tuple, op: str = "Reshape") -> tuple:
     """Resolve one -1 in `target` when the input's element count is known."""
     if target.count(-1) > 1:
@@ -168,7 +168,7 @@ def reshape(tensor, shape, name=None) -> Tensor:
     return reshape_p.bind(tensor, shape=hint)
 
 
-# --- shapes known only at run time (inside tf.function) -------------------------------------
+# --- shapes known only at run time (inside tf.function) ------------------------------------
 def _is_symbolic(x) -> bool:
     return isinstance(x, Tensor) and not isinstance(x, EagerTensor)
 
@@ -279,7 +279,7 @@ fill_dynamic_p = primitive(
     grad=_fill_dynamic_grad, same_dtype=False)
 
 
-# --- shape ------------------------------------------------------------------------------
+# --- shape ---------------------------------------------------------------------------------
 shape_p = primitive(
     "shape", impl=lambda x, out_type: np.array(np.shape(x), dtype=out_type),
     shape_rule=lambda x, out_type: Spec(None if x.shape is None else (len(x.shape),),
@@ -292,7 +292,7 @@ def shape(input, out_type=dtypes.int32, name=None) -> Tensor:
     return shape_p.bind(input, out_type=dtypes.as_dtype(out_type)._numpy)
 
 
-# --- un-broadcasting: the one shared helper of broadcasting gradients -------------------------
+# --- un-broadcasting: the one shared helper of broadcasting gradients ----------------------
 def _sum_to_shape(g, shape: tuple):
     gshape = np.shape(g)
     if gshape == shape:
@@ -331,7 +331,7 @@ def broadcast_like(x: Tensor, donor: Tensor) -> Tensor:
     return broadcast_like_p.bind(x, donor)
 
 
-# --- identity_n / stop_gradient ----------------------------------------------------------------
+# --- identity_n / stop_gradient ------------------------------------------------------------
 def identity_n(input, name=None) -> list:
     """A list of tensors with the same values as `input` (a list of tensors)."""
     return [identity_p.bind(x) for x in input]
@@ -347,7 +347,7 @@ def stop_gradient(input, name=None) -> Tensor:
     return stop_gradient_p.bind(input)
 
 
-# --- shape_n / rank / size ----------------------------------------------------------------------
+# --- shape_n / rank / size -----------------------------------------------------------------
 def shape_n(input, out_type=dtypes.int32, name=None) -> list:
     """The shapes of a list of tensors."""
     return [shape(x, out_type=out_type) for x in input]
@@ -374,7 +374,7 @@ def size(input, out_type=dtypes.int32, name=None) -> Tensor:
     return size_p.bind(input, out_type=dtypes.as_dtype(out_type)._numpy)
 
 
-# --- clip_by_value / ensure_shape / searchsorted ------------------------------------------------
+# --- clip_by_value -------------------------------------------------------------------------
 def _clip_impl(t, low, high):
     out = np.minimum(np.maximum(t, low), high)
     if np.shape(out) != np.shape(t):

@@ -38,7 +38,7 @@ __all__ = [
 NAMESPACES: dict = {"linalg": ["eye"]}
 
 
-# --- zeros / ones / fill ----------------------------------------------------------------
+# --- zeros / ones / fill -------------------------------------------------------------------
 def zeros(shape, dtype=dtypes.float32, name=None) -> Tensor:
     """A tensor of `shape` filled with zeros."""
     dtype = dtypes.as_dtype(dtype)
@@ -96,7 +96,7 @@ def fill(dims, value, name=None) -> Tensor:
     return fill_dynamic_p.bind(dynamic, value, hint=hint)
 
 
-# --- one_hot ------------------------------------------------------------------------------------
+# --- one_hot -------------------------------------------------------------------------------
 def _one_hot_impl(indices, on, off, depth, axis):
     hot = np.expand_dims(indices, -1) == np.arange(depth)
     if axis != -1:
@@ -153,7 +153,7 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     return one_hot_p.bind(indices, on, off, depth=depth, axis=axis)
 
 
-# --- meshgrid / repeat ----------------------------------------------------------------------------
+# --- meshgrid ------------------------------------------------------------------------------
 def meshgrid(*args, **kwargs) -> list:
     """Coordinate grids from 1-D tensors; `indexing="xy"` (default) or "ij"."""
     indexing = kwargs.pop("indexing", "xy")
@@ -194,6 +194,7 @@ def _broadcast_pair(a: Tensor, b: Tensor) -> Tensor:
 
 
 
+# --- sequence_mask -------------------------------------------------------------------------
 def _sequence_mask_impl(lengths, maxlen, dtype):
     if maxlen is None:
         maxlen = int(np.max(lengths)) if np.size(lengths) else 0
@@ -229,7 +230,7 @@ sequence_mask_dynamic_p = primitive(
     grad=None, same_dtype=False)
 
 
-# --- eye / range / linspace -----------------------------------------------------------------------
+# --- eye / range / linspace ----------------------------------------------------------------
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name=None) -> Tensor:
     """An identity matrix [num_rows, num_columns], optionally repeated over `batch_shape`."""
     rows = _static_int(num_rows, "num_rows", "eye")

@@ -34,7 +34,7 @@ __all__ = [
 NAMESPACES: dict = {}
 
 
-# --- stack ----------------------------------------------------------------------------------
+# --- stack ---------------------------------------------------------------------------------
 def _stack_rule(*specs, axis):
     shape = specs[0].shape
     for s in specs[1:]:
@@ -94,7 +94,7 @@ def stack(values, axis: int = 0, name="stack") -> Tensor:
     return stack_p.bind(*values, axis=axis)
 
 
-# --- concat / split ---------------------------------------------------------------------------
+# --- concat / split ------------------------------------------------------------------------
 def _concat_shape(shapes: list, axis: int, op: str = "ConcatV2") -> tuple | None:
     known = [s for s in shapes if s is not None]
     if not known:
@@ -258,7 +258,7 @@ def unstack(value, num=None, axis=0, name="unstack") -> list:
     return list(unstack_p.bind(value, axis=axis, num=int(num)))
 
 
-# --- tile -------------------------------------------------------------------------------------
+# --- tile ----------------------------------------------------------------------------------
 def _tile_rule(x: Spec, multiples) -> Spec:
     if x.shape is None:
         return Spec((None,) * len(multiples), x.dtype)
@@ -325,7 +325,7 @@ def tile(input, multiples, name=None) -> Tensor:
     return tile_p.bind(input, multiples=multiples)
 
 
-# --- pad ----------------------------------------------------------------------------------------
+# --- pad -----------------------------------------------------------------------------------
 _NUMPY_PAD_MODE = {"REFLECT": "reflect", "SYMMETRIC": "symmetric"}
 
 
@@ -484,7 +484,7 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None) -> Tens
     return pad_p.bind(tensor, paddings=pairs, mode=mode, constant_values=value)
 
 
-# --- repeat ---------------------------------------------------------------------------
+# --- repeat --------------------------------------------------------------------------------
 def _repeat_impl(x, repeats, axis):
     return np.repeat(x, repeats, axis=axis)
 

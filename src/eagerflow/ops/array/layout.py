@@ -42,7 +42,7 @@ NAMESPACES: dict = {}
 newaxis = None
 
 
-# --- transpose ----------------------------------------------------------------------------
+# --- transpose -----------------------------------------------------------------------------
 def _check_perm(perm: tuple, rank: int) -> None:
     if len(perm) != rank:
         raise _error(f"transpose expects a vector of size {rank}. But input(1) is a vector of "
@@ -100,7 +100,7 @@ def matrix_transpose(a, name="matrix_transpose", conjugate=False) -> Tensor:
     return transpose_p.bind(a, perm=perm, conjugate=bool(conjugate) and a.dtype.is_complex)
 
 
-# --- expand_dims / squeeze ------------------------------------------------------------------
+# --- expand_dims / squeeze -----------------------------------------------------------------
 def _expand_dims_rule(x: Spec, axis) -> Spec:
     if x.shape is None:
         return x
@@ -170,7 +170,7 @@ def squeeze(input, axis=None, name=None) -> Tensor:
     return squeeze_p.bind(input, axis=axis)
 
 
-# --- reverse / roll / broadcast_to --------------------------------------------------------------
+# --- reverse / roll / broadcast_to ---------------------------------------------------------
 reverse_p = primitive(
     "reverse", impl=lambda x, axis: np.flip(x, axis) if axis else x, shape_rule=same_as_first,
     grad=lambda g, out, x, axis: (reverse_p.bind(g, axis=axis),))
@@ -264,7 +264,7 @@ broadcast_to_dynamic_p = primitive(
     grad=lambda g, out, x, shape, hint: (unbroadcast(g, x), None), same_dtype=False)
 
 
-# --- ensure_shape ----------------------------------------------------------------------
+# --- ensure_shape --------------------------------------------------------------------------
 def _shape_compatible(actual: tuple | None, expected: tuple | None) -> bool:
     if actual is None or expected is None:
         return True
@@ -310,7 +310,7 @@ def ensure_shape(x, shape, name=None) -> Tensor:
     return ensure_shape_p.bind(_t(x), shape=dims)
 
 
-# --- broadcast shapes / reverse_sequence / partition and stitch / unravel_index ---------------
+# --- broadcast shapes / reverse_sequence ---------------------------------------------------
 def broadcast_static_shape(shape_x, shape_y):
     """The broadcast of two TensorShapes (None dims allowed); ValueError if incompatible."""
     from eagerflow.core.shape import TensorShape

@@ -22,7 +22,7 @@ __all__ = [
 NAMESPACES: dict = {}
 
 
-# --- unique / sequence_mask -------------------------------------------------------------------
+# --- unique --------------------------------------------------------------------------------
 Unique = namedtuple("Unique", ["y", "idx"])
 UniqueWithCounts = namedtuple("UniqueWithCounts", ["y", "idx", "count"])
 
@@ -59,7 +59,7 @@ def unique_with_counts(x, out_idx=dtypes.int32, name=None) -> UniqueWithCounts:
     return UniqueWithCounts(*unique_p.bind(x, out_idx=dtypes.as_dtype(out_idx)._numpy))
 
 
-# --- searchsorted ----------------------------------------------------------------------
+# --- searchsorted --------------------------------------------------------------------------
 def _searchsorted_impl(sorted_sequence, values, side, out_type):
     if sorted_sequence.ndim == 1 and values.ndim == 1:
         return np.searchsorted(sorted_sequence, values, side=side).astype(out_type)
@@ -93,7 +93,7 @@ def searchsorted(sorted_sequence, values, side="left", out_type=dtypes.int32,
                                out_type=dtypes.as_dtype(out_type)._numpy)
 
 
-# --- partition and stitch / unravel_index -------------------------------------------
+# --- partition and stitch / unravel_index --------------------------------------------------
 def dynamic_partition(data, partitions, num_partitions, name=None) -> list:
     """Split `data` into `num_partitions` tensors: output i holds the entries (slices) whose
     partition (over data's leading dims) is i, in order."""

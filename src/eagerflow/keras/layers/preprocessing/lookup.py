@@ -319,7 +319,9 @@ class IndexLookup(PreprocessingLayer):
         if not os.path.exists(path):
             return
         with open(path, encoding="utf-8") as handle:
-            lines = handle.read().split("\n")
+            lines = handle.read().splitlines()  # as Keras reads it: any line ending
+        while lines and lines[-1] == "":
+            lines.pop()  # a final newline adds no token
         values = [self._token(line) for line in lines if self._token_kind == "string" or
                   line.strip()]
         if self.output_mode == TF_IDF:
