@@ -1,6 +1,6 @@
 """Indexing ops: `tensor[...]` against NumPy (property-based, eager, traced with unknown dims,
 gradients) and the errors of gather and scatter. Their harness cases (values, shape rules,
-gradients) are in test_array.py's tables, which the registry test runs."""
+gradients) are in test_indexing_table.py's tables, which the registry test runs."""
 
 import numpy as np
 import pytest

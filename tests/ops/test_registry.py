@@ -33,7 +33,7 @@ TESTED_ELSEWHERE = {
     "tensor_array_grad_stack", "tensor_array_add", "tensor_array_zeros_like",
     # while-loop gradient stacks: tests/ops/test_while_gradient.py
     "while_stack_new", "while_stack_push", "while_gradient_sweep",
-    # variables: tests/function, tests/graph, tests/ops/test_array.py (slice assignment)
+    # variables: tests/function, tests/graph, tests/ops/test_indexing_table.py (slice assignment)
     "read_variable", "assign_variable", "strided_slice_assign",
     # random and debugging: tests/ops/test_random.py, tests/ops/test_debugging.py
     "random_sample", "stateless_sample", "rng_state_sample", "dropout_mask", "print",
