@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import eagerflow as tf
@@ -204,6 +204,9 @@ def test_gradients_of_random_compositions_match_finite_differences(steps, y_shap
     with tf.GradientTape() as tape:
         tape.watch([x, y])
         total = run_smooth(steps, x, y)
+    # Central differences lose digits when the value is huge (exp of exp ...): the float64
+    # spacing near 1e11 is ~1e-5, as large as the step's effect. Such programs tell nothing.
+    assume(abs(float(total)) < 1e6)
     gx, gy = tape.gradient(total, [x, y], unconnected_gradients="zero")
 
     def numeric(values, index, eps=1e-6):

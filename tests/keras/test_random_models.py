@@ -509,12 +509,6 @@ def _nested_functional_model():
     return keras.Model(inputs, x)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "Models nested in a model sometimes fail to load from .keras / .weights.h5 ('... (path "
-    "layers/functional_1/_functional_layers/p_re_lu) expects 1 variables but the file holds "
-    "0'): weights_h5.saveable_paths remembers visited containers by id(), but `model.layers` "
-    "is a fresh list each time; once freed its id is reused by the next model's `layers` "
-    "list, which is then skipped, so the layers get other paths from save to load"))
 def test_nested_models_round_trip_through_keras_files(tmp_path):
     model = _nested_functional_model()
     model.set_weights([np.full(w.shape, i + 1.0, np.float32)

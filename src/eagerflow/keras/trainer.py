@@ -391,11 +391,13 @@ class Trainer:
                    include_optimizer=include_optimizer, **kwargs)
 
     def save_weights(self, filepath, overwrite: bool = True, save_format=None,
-                     options=None) -> None:
-        """Save the weights: `.weights.h5`/`.h5` as HDF5, any other path as a TF checkpoint."""
+                     options=None, max_shard_size=None) -> None:
+        """Save the weights: `.weights.h5`/`.h5` as HDF5 (`.weights.json` + shards with
+        `max_shard_size` in GB), any other path as a TF checkpoint."""
         from eagerflow.keras.saving import save_weights
 
-        save_weights(self, filepath, overwrite=overwrite, save_format=save_format)
+        save_weights(self, filepath, overwrite=overwrite, save_format=save_format,
+                     **({"max_shard_size": max_shard_size} if max_shard_size else {}))
 
     def load_weights(self, filepath, by_name: bool = False, skip_mismatch: bool = False,
                      options=None):
