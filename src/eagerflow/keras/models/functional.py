@@ -236,17 +236,46 @@ def _topological_order(inputs: list, outputs: list):
         if id(tensor) in input_ids:
             continue
         visit(tensor.node, [])
-    layers, seen = [], set()
-    for tensor in inputs:
-        layer = tensor._keras_history[0]
-        if id(layer) not in seen:
-            seen.add(id(layer))
-            layers.append(layer)
-    for node in order:
-        if id(node.layer) not in seen:
-            seen.add(id(node.layer))
-            layers.append(node.layer)
-    return order, layers
+    return order, _layers_by_depth(inputs, outputs)
+
+
+def _layers_by_depth(inputs: list, outputs: list) -> list:
+    """`model.layers` in tf.keras's order: deepest first (inputs), layers of equal depth in
+    the order a depth-first walk from the outputs first meets them. Files written by TF list
+    weights in this order, so it decides which saved weights go to which layer."""
+    first_seen, post_order, finished = {}, [], set()
+    stop = {id(tensor) for tensor in inputs}
+
+    def walk(tensor):
+        layer, node_index, _ = tensor._keras_history
+        node = layer._inbound_nodes[node_index]
+        if id(node) in finished:
+            return
+        first_seen.setdefault(id(layer), (len(first_seen), layer))
+        if id(tensor) not in stop:
+            for parent in node.input_tensors:
+                walk(parent)
+        finished.add(id(node))
+        post_order.append(node)
+
+    for tensor in outputs:
+        walk(tensor)
+    for tensor in inputs:  # an input no output uses still belongs to the model
+        first_seen.setdefault(id(tensor._keras_history[0]),
+                              (len(first_seen), tensor._keras_history[0]))
+    node_depth, layer_depth = {}, {}
+    for node in reversed(post_order):
+        depth = node_depth.setdefault(id(node), 0)
+        layer_depth[id(node.layer)] = max(depth, layer_depth.get(id(node.layer), 0))
+        for parent in node.input_tensors:
+            parent_node = parent.node
+            node_depth[id(parent_node)] = max(depth + 1, node_depth.get(id(parent_node), 0))
+    deepest = max(layer_depth.values(), default=0)
+    for tensor in inputs:  # input layers sit below everything
+        layer_depth.setdefault(id(tensor._keras_history[0]), deepest + 1)
+    entries = sorted(first_seen.values(),
+                     key=lambda item: (-layer_depth.get(id(item[1]), 0), item[0]))
+    return [layer for _, layer in entries]
 
 
 def _output_names(outputs: list) -> list:

@@ -65,6 +65,18 @@ class Model(Trainer, Layer):
         """The model's direct sub-layers, in the order they were assigned."""
         return [layer for layer in self._flatten_layers(include_self=False, recursive=False)]
 
+    @property
+    def weights(self) -> list:
+        """Each layer's weights together, layer by layer, then the model's own (tf.keras's
+        order: `get_weights()` of a TF model fits `set_weights()` here)."""
+        from eagerflow.keras.layers.layer import _unique
+
+        collected = []
+        for layer in self.layers:
+            collected.extend(layer.weights)
+        collected.extend(self._own_trainable() + self._own_non_trainable())
+        return _unique(collected)
+
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """A sub-layer by name or by index in `model.layers`."""
         if index is not None and name is not None:
