@@ -297,8 +297,6 @@ def test_mirrored_strategy(tmp_path, monkeypatch, capsys, sklearn_datasets):
 # Bugs found by the examples above: minimal reproductions (strict xfail until fixed).
 
 
-@pytest.mark.xfail(strict=True, reason="KerasTensor arithmetic rejects a NumPy float64 scalar "
-                                       "(np.sqrt(8.0)) that an eager tensor accepts")
 def test_keras_tensor_arithmetic_with_numpy_float64_scalar():
     import eagerflow as tf
 
@@ -340,9 +338,6 @@ def _linear_model():
     return model
 
 
-@pytest.mark.xfail(strict=True, reason="fit on NumPy arrays with steps_per_epoch restarts the "
-                                       "data every epoch; TF continues where the last epoch "
-                                       "stopped (as a repeated dataset does)")
 def test_fit_arrays_with_steps_per_epoch_continues_across_epochs():
     import eagerflow as tf
 
@@ -392,9 +387,6 @@ def test_random_crop_at_inference_resizes():
                                rtol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="@tf.custom_gradient called on a tf.Variable takes the "
-                                       "argument for a captured variable and asks grad_fn for "
-                                       "`variables`; TF converts the argument to a tensor")
 def test_custom_gradient_called_on_a_variable():
     import eagerflow as tf
 
@@ -482,9 +474,6 @@ _TF_SQUEEZE_TRANSPOSE_JSON = """{"class_name": "Functional", "config": {"name": 
  "keras_version": "2.21.0", "backend": "tensorflow"}"""
 
 
-@pytest.mark.xfail(strict=True, reason="tf_keras records tf.squeeze / tf.transpose / tf.gather / "
-                                       "tf.pad / tf.norm / tf.shape as 'compat.v1.<op>'; "
-                                       "loading refuses those names")
 def test_load_tf_keras_compat_v1_op_names():
     import eagerflow as tf
 
@@ -493,8 +482,6 @@ def test_load_tf_keras_compat_v1_op_names():
     np.testing.assert_array_equal(model(x).numpy(), x.T)
 
 
-@pytest.mark.xfail(strict=True, reason="the random preprocessing layers reject the 'rng_type' "
-                                       "key that tf_keras writes in their configs")
 def test_random_flip_config_from_tf_keras():
     import eagerflow as tf
 

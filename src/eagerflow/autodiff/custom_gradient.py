@@ -66,8 +66,13 @@ def custom_gradient(f=None):
         if not tapes:
             result, _ = f(*args, **kwargs)
             return result
+        from eagerflow.core.variable import Variable
         from eagerflow.ops.array import identity
 
+        # A variable passed as an argument is an input like a tensor (as in TF): read it
+        # here, under the real tapes, so its gradient flows through the read.
+        args = nest.map_structure(
+            lambda x: x.read_value() if isinstance(x, Variable) else x, args)
         inputs = [x if isinstance(x, Tensor) else convert_to_tensor(x)
                   for x in nest.flatten(args) if isinstance(x, Tensor) or hasattr(x, "__array__")]
         watcher = _VariableWatcher()

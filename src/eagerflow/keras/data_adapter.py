@@ -171,7 +171,11 @@ class DataHandler:
     def _epoch_batches(self):
         steps = self._steps_per_epoch
         if self._kind == "arrays":
-            return self._limit(self._array_batches(), steps, persistent=False)
+            if steps is None:
+                return self._array_batches()
+            if self._persistent is None:  # epochs continue where the last one stopped (TF)
+                self._persistent = self._endless_array_batches()
+            return self._limit(self._persistent, steps, persistent=True)
         source = self._dataset if self._kind == "dataset" else self._generator
         if steps is not None:
             if self._persistent is None:
@@ -200,6 +204,11 @@ class DataHandler:
                         stacklevel=4)
                 return
             yield batch
+
+    def _endless_array_batches(self):
+        """Pass after pass over the arrays (each pass shuffled anew when asked)."""
+        while True:
+            yield from self._array_batches()
 
     def _array_batches(self):
         count, size, tensors = self._count, self._batch_size, self._as_tensors

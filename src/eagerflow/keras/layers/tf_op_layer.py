@@ -118,6 +118,8 @@ class TFOpLambda(Layer):
 def _as_constant(value: Any) -> Any:
     """NumPy arrays among an op's arguments as constant tensors (same dtype, and a config
     writes them as nested lists, as tf_keras does)."""
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        return value.item()  # a NumPy scalar acts as a Python number: it takes x's dtype
     if isinstance(value, (np.ndarray, np.generic)):
         from eagerflow.core.tensor import convert_to_tensor
 

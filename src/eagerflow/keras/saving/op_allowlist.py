@@ -122,6 +122,10 @@ def resolve_op(path: Any, what: str = "TFOpLambda") -> Callable:
                         f"string such as 'math.add'. Received: {path!r}")
     key = path[3:] if path.startswith("tf.") else path
     function = _table.get(key)
+    if function is None and key.startswith("compat.v1."):
+        # tf_keras names some ops by their TF 1 path (tf.compat.v1.squeeze, .transpose, ...):
+        # the same allow-listed op by its TF 2 name.
+        function = _table.get(key[len("compat.v1."):])
     if function is None:
         raise TypeError(
             f"Could not deserialize {what}: {path!r} is not one of the pure tf.* ops a model "

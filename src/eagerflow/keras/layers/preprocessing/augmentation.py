@@ -116,12 +116,23 @@ def transform_images(images: np.ndarray, transforms: np.ndarray, fill_mode: str,
     return out.astype(images.dtype if images.dtype.kind == "f" else np.float32)
 
 
+def _layer_kwargs(kwargs: dict) -> dict:
+    """The Layer arguments, without tf_keras's `rng_type` config key (eagerflow draws from
+    tf.random ops whatever the generator type TF used)."""
+    kwargs = dict(kwargs)
+    rng_type = kwargs.pop("rng_type", None)
+    if rng_type not in (None, "stateful", "stateless", "legacy_stateful"):
+        raise ValueError(f"Invalid `rng_type` received: {rng_type!r}. Valid `rng_type` are "
+                         "['stateless', 'stateful', 'legacy_stateful'].")
+    return kwargs
+
+
 class _RandomTransform(Layer):
     """Base of the geometric augmentations: draw one transform per image, then warp."""
 
     def __init__(self, fill_mode: str = "reflect", interpolation: str = "bilinear",
                  seed: int | None = None, fill_value: float = 0.0, **kwargs) -> None:
-        super().__init__(**kwargs)
+        super().__init__(**_layer_kwargs(kwargs))
         if fill_mode not in _FILL_MODES:
             raise NotImplementedError(f"Unknown `fill_mode` {fill_mode}. Only `reflect`, "
                                       "`wrap`, `constant` and `nearest` are supported.")
@@ -257,7 +268,7 @@ class RandomFlip(Layer):
 
     def __init__(self, mode: str = HORIZONTAL_AND_VERTICAL, seed: int | None = None,
                  **kwargs) -> None:
-        super().__init__(**kwargs)
+        super().__init__(**_layer_kwargs(kwargs))
         if mode not in (HORIZONTAL, VERTICAL, HORIZONTAL_AND_VERTICAL):
             raise ValueError(f"RandomFlip layer {self.name} received an unknown mode "
                              f"argument {mode}")
@@ -291,7 +302,7 @@ class RandomContrast(Layer):
     `(x - mean) * factor + mean` per channel, clipped to [0, 255] as in tf.keras."""
 
     def __init__(self, factor, seed: int | None = None, **kwargs) -> None:
-        super().__init__(**kwargs)
+        super().__init__(**_layer_kwargs(kwargs))
         self.factor = factor
         if isinstance(factor, (tuple, list)):
             self._lower, self._upper = float(factor[0]), float(factor[1])
@@ -332,7 +343,7 @@ class RandomBrightness(Layer):
 
     def __init__(self, factor, value_range=(0, 255), seed: int | None = None,
                  **kwargs) -> None:
-        super().__init__(**kwargs)
+        super().__init__(**_layer_kwargs(kwargs))
         self.factor = factor
         self._lower, self._upper = _factor_range(self.name, factor, "factor")
         if self._lower < -1.0 or self._upper > 1.0:
@@ -373,7 +384,7 @@ class RandomCrop(Layer):
     inference, a centre crop (as CenterCrop)."""
 
     def __init__(self, height: int, width: int, seed: int | None = None, **kwargs) -> None:
-        super().__init__(**kwargs)
+        super().__init__(**_layer_kwargs(kwargs))
         self.height = int(height)
         self.width = int(width)
         self.seed = seed
