@@ -556,10 +556,6 @@ def test_load_tf_keras_text_vectorization_tf_idf(tmp_path):
                                [2.8903718, 3.8918204, 2.6390574, 2.387743], rtol=1e-5)
 
 
-@pytest.mark.xfail(strict=True, reason="traced tf.image.resize / random_crop / "
-                                       "resize_with_crop_or_pad / tf.slice lose the static output "
-                                       "size given as Python numbers (TF infers it), so a batched "
-                                       "image dataset's element_spec is (None, None, None, 3)")
 def test_static_shapes_of_traced_image_ops():
     import eagerflow as tf
 

@@ -451,7 +451,11 @@ def slice(input_, begin, size, name=None) -> Tensor:
     shape = input_._shape_tuple()
     _check_slice_bounds(shape, begin, size)
     spec = [("slice", b, None if s == -1 else b + s, 1) for b, s in zip(begin, size)]
-    return strided_slice_p.bind(input_, spec=tuple(spec))
+    result = strided_slice_p.bind(input_, spec=tuple(spec))
+    if hasattr(result, "set_shape") and shape is not None and None in shape:
+        # Dims the input does not know yet: the requested sizes are the output's.
+        result.set_shape([None if s == -1 else s for s in size])
+    return result
 
 
 # --- gather / gather_nd and their scatter-add adjoints -----------------------------------------

@@ -17,7 +17,14 @@ from eagerflow.ops.image.color import (
     adjust_saturation,
 )
 from eagerflow.ops.image.geometry import _window
-from eagerflow.ops.image.helpers import _dims, _is_static, _rank, _static, _tensor
+from eagerflow.ops.image.helpers import (
+    _dims,
+    _is_static,
+    _rank,
+    _static,
+    _tensor,
+    _with_known_dims,
+)
 
 __all__: list = []
 NAMESPACES: dict = {
@@ -89,7 +96,8 @@ def _random_crop(value, size, seed, stateless: bool) -> Tensor:
     draws = _uniform([len(size)], 0.0, 1.0, seed, stateless)
     offset = _math.cast(_math.floor(draws * _math.cast(limit, dtypes.float32)), dtypes.int32)
     offset = _math.minimum(offset, limit - 1)
-    return _window(value, [offset[i] for i in range(len(size))], size)
+    window = _window(value, [offset[i] for i in range(len(size))], size)
+    return _with_known_dims(window, dict(enumerate(size)))
 
 
 def random_crop(value, size, seed=None, name=None) -> Tensor:

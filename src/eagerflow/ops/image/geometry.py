@@ -16,7 +16,14 @@ from eagerflow.ops import indexing as _indexing
 from eagerflow.ops import math as _math
 from eagerflow.ops import random as _random
 from eagerflow.ops import script as _script
-from eagerflow.ops.image.helpers import _dims, _is_static, _rank, _static, _tensor
+from eagerflow.ops.image.helpers import (
+    _dims,
+    _is_static,
+    _rank,
+    _static,
+    _tensor,
+    _with_known_dims,
+)
 
 __all__: list = []
 NAMESPACES: dict = {
@@ -177,7 +184,8 @@ def resize_with_crop_or_pad(image, target_height, target_width, name=None) -> Te
     pad_h = _max((th - height) // 2, 0)
     pad_w = _max((tw - width) // 2, 0)
     cropped = crop_to_bounding_box(image, crop_h, crop_w, _min(th, height), _min(tw, width))
-    return pad_to_bounding_box(cropped, pad_h, pad_w, th, tw)
+    return _with_known_dims(pad_to_bounding_box(cropped, pad_h, pad_w, th, tw),
+                            {-3: th, -2: tw})
 
 
 def central_crop(image, central_fraction, name=None) -> Tensor:

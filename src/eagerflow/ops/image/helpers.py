@@ -44,6 +44,20 @@ def _is_static(value) -> bool:
     return not isinstance(value, Tensor)
 
 
+def _with_known_dims(result: Tensor, known: dict) -> Tensor:
+    """A traced result with the dims the arguments fix ({axis: size}) set on its static
+    shape, as TF's shape inference gives them (eager results already have their shape)."""
+    shape = result.shape
+    if shape.rank is None or not hasattr(result, "set_shape") or hasattr(result, "_value"):
+        return result
+    dims = shape.as_list()
+    for axis, size in known.items():
+        if _is_static(size):
+            dims[axis] = int(size)
+    result.set_shape(dims)
+    return result
+
+
 def _rank(image: Tensor, op: str, allowed=(3, 4), name: str = "image") -> int:
     rank = image.shape.rank
     if rank is None:

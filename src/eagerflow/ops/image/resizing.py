@@ -16,7 +16,15 @@ from eagerflow.ops import math as _math
 from eagerflow.ops import reduce as _reduce
 from eagerflow.ops import script as _script
 from eagerflow.ops.image.geometry import _check_box, pad_to_bounding_box
-from eagerflow.ops.image.helpers import _as_batch, _dims, _is_static, _rank, _static, _tensor
+from eagerflow.ops.image.helpers import (
+    _as_batch,
+    _dims,
+    _is_static,
+    _rank,
+    _static,
+    _tensor,
+    _with_known_dims,
+)
 
 __all__: list = []
 NAMESPACES: dict = {
@@ -304,7 +312,8 @@ def resize(images, size, method=ResizeMethod.BILINEAR, preserve_aspect_ratio=Fal
         if not images.dtype.is_floating and not images.dtype.is_integer:
             raise TypeError(f"resize: images must be numeric, got {images.dtype!r}.")
         batch = _math.cast(batch, dtypes.float32)
-    return restore(_resize(batch, size[0], size[1], method, bool(antialias)))
+    resized = restore(_resize(batch, size[0], size[1], method, bool(antialias)))
+    return _with_known_dims(resized, {-3: size[0], -2: size[1]})
 
 
 def resize_with_pad(image, target_height, target_width, method=ResizeMethod.BILINEAR,
