@@ -43,6 +43,21 @@ def _fresh_copy(metric):
     return metric
 
 
+def _per_output_data(y_true, y_pred, sample_weight, output_names: list) -> tuple:
+    """(predictions, targets, sample weights), one entry per output; a single target or
+    weight given for several outputs serves them all."""
+    predictions = _flat_outputs(y_pred, output_names)
+    count = len(predictions)
+
+    def spread(values) -> list:
+        if values is None:
+            return [None] * count
+        flat = _flat_outputs(values, output_names)
+        return flat * count if len(flat) == 1 and count > 1 else flat
+
+    return predictions, spread(y_true), spread(sample_weight)
+
+
 def _flat_outputs(values, output_names: list) -> list:
     if isinstance(values, dict):
         return [values.get(name) for name in output_names]
@@ -94,15 +109,8 @@ class LossesContainer:
 
         if self._losses is None:
             self.build(y_pred)
-        predictions = _flat_outputs(y_pred, self._output_names)
-        targets = _flat_outputs(y_true, self._output_names) if y_true is not None else \
-            [None] * len(predictions)
-        if len(targets) == 1 and len(predictions) > 1:
-            targets = targets * len(predictions)
-        weights = _flat_outputs(sample_weight, self._output_names) if sample_weight is not None \
-            else [None] * len(predictions)
-        if len(weights) == 1 and len(predictions) > 1:
-            weights = weights * len(predictions)
+        predictions, targets, weights = _per_output_data(y_true, y_pred, sample_weight,
+                                                         self._output_names)
         total = None
         batch = None
         for index, (loss, target, prediction, weight) in enumerate(
@@ -207,15 +215,8 @@ class MetricsContainer:
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         if self._metrics is None:
             self.build(y_true, y_pred)
-        predictions = _flat_outputs(y_pred, self._output_names)
-        targets = _flat_outputs(y_true, self._output_names) if y_true is not None else \
-            [None] * len(predictions)
-        if len(targets) == 1 and len(predictions) > 1:
-            targets = targets * len(predictions)
-        weights = _flat_outputs(sample_weight, self._output_names) if sample_weight is not None \
-            else [None] * len(predictions)
-        if len(weights) == 1 and len(predictions) > 1:
-            weights = weights * len(predictions)
+        predictions, targets, weights = _per_output_data(y_true, y_pred, sample_weight,
+                                                         self._output_names)
         for entries, target, prediction, weight in zip(self._metrics, targets, predictions,
                                                        weights):
             mask = getattr(prediction, "_keras_mask", None)

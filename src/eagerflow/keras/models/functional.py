@@ -15,7 +15,7 @@ from eagerflow.core import nest
 from eagerflow.keras.keras_tensor import KerasTensor
 from eagerflow.keras.layers.input_layer import InputLayer
 from eagerflow.keras.layers.layer import Layer
-from eagerflow.keras.models.model import Model
+from eagerflow.keras.models.model import Model, layer_list_children
 from eagerflow.keras.trainer import Trainer
 
 __all__ = ["Functional"]
@@ -178,16 +178,7 @@ class Functional(Model):
         return functional_from_config(cls, config, custom_objects)
 
     def _trackable_children(self) -> dict:
-        children = {}
-        with_weights = 0
-        for index, layer in enumerate(self.layers):
-            if layer.weights:
-                children[f"layer_with_weights-{with_weights}"] = layer
-                with_weights += 1
-            children[f"layer-{index}"] = layer
-        if getattr(self, "optimizer", None) is not None:
-            children["optimizer"] = self.optimizer
-        return children
+        return layer_list_children(self)
 
 
 def _as_input_tensor(value, dtype):

@@ -171,6 +171,20 @@ class Model(Trainer, Layer):
         return children
 
 
+def layer_list_children(model: Model) -> dict:
+    """Checkpoint children of a model made of a layer list (Sequential, functional), named as
+    tf.keras names them: `layer_with_weights-N`, `layer-N` (model.layers order), `optimizer`."""
+    children, with_weights = {}, 0
+    for index, layer in enumerate(model.layers):
+        if layer.weights:
+            children[f"layer_with_weights-{with_weights}"] = layer
+            with_weights += 1
+        children[f"layer-{index}"] = layer
+    if getattr(model, "optimizer", None) is not None:
+        children["optimizer"] = model.optimizer
+    return children
+
+
 def _trace_call(model: Layer, input_shape) -> None:
     """Run `model` once on placeholders of `input_shape` in a scratch graph (builds weights)."""
     from eagerflow.core.primitive import Spec

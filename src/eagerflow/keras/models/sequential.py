@@ -11,7 +11,7 @@ from eagerflow.core.shape import TensorShape
 from eagerflow.keras.keras_tensor import KerasTensor
 from eagerflow.keras.layers.input_layer import Input, InputLayer
 from eagerflow.keras.layers.layer import Layer
-from eagerflow.keras.models.model import Model, _trace_call
+from eagerflow.keras.models.model import Model, _trace_call, layer_list_children
 
 __all__ = ["Sequential"]
 
@@ -226,16 +226,7 @@ class Sequential(Model):
         return model
 
     def _trackable_children(self) -> dict:
-        children = {}
-        with_weights = 0
-        for index, layer in enumerate(self._stack):  # numbered as model.layers (tf.keras)
-            if layer.weights:
-                children[f"layer_with_weights-{with_weights}"] = layer
-                with_weights += 1
-            children[f"layer-{index}"] = layer
-        if getattr(self, "optimizer", None) is not None:
-            children["optimizer"] = self.optimizer
-        return children
+        return layer_list_children(self)
 
 
 def _input_dtype(value, float_dtype: str) -> str | None:

@@ -6,47 +6,12 @@ Every threshold below is one real TensorFlow 2.21 (tf_keras 2.21, `TF_USE_LEGACY
 reaches on the same program with `import tensorflow as tf`; TF's own figures are in comments.
 """
 
-import pathlib
 import re
-import runpy
 
 import numpy as np
 import pytest
 
-EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
-
-
-def run_example(name: str, tmp_path: pathlib.Path, monkeypatch, capsys) -> tuple[dict, str]:
-    """Runs examples/<name> as __main__ inside tmp_path; returns (namespace, printed text)."""
-    monkeypatch.chdir(tmp_path)
-    namespace = runpy.run_path(str(EXAMPLES / name), run_name="__main__")
-    return namespace, capsys.readouterr().out
-
-
-def printed_number(out: str, label: str) -> float:
-    """The first number printed after `label:` (a line such as `test accuracy: 0.9798`)."""
-    match = re.search(re.escape(label) + r":?\s+(-?[0-9.e+-]+)", out)
-    assert match, f"{label!r} not printed; output was:\n{out}"
-    return float(match.group(1))
-
-
-@pytest.fixture(autouse=True)
-def _one_blas_thread():
-    """NumPy's BLAS on one thread: the examples' matrices are tiny, and BLAS threads competing
-    for two busy cores (with tf.data's map threads) made the image examples 3x slower."""
-    try:
-        from threadpoolctl import threadpool_limits  # present with scikit-learn
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
-
-
-@pytest.fixture
-def sklearn_datasets():
-    """scikit-learn's bundled datasets (no download); the examples that use them skip without."""
-    return pytest.importorskip("sklearn.datasets")
+from tests.examples.support import printed_number, run_example
 
 
 def test_keras_cnn_digits(tmp_path, monkeypatch, capsys, sklearn_datasets):

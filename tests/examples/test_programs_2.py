@@ -7,46 +7,12 @@ files it wrote. Every threshold below is one real TensorFlow 2.21 (tf_keras 2.21
 figures are in comments. Bugs found on the way have minimal reproductions (strict xfail) at the end.
 """
 
-import pathlib
 import re
-import runpy
 
 import numpy as np
 import pytest
 
-EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
-
-
-def run_example(name: str, tmp_path: pathlib.Path, monkeypatch, capsys) -> tuple[dict, str]:
-    """Runs examples/<name> as __main__ inside tmp_path; returns (namespace, printed text)."""
-    monkeypatch.chdir(tmp_path)
-    namespace = runpy.run_path(str(EXAMPLES / name), run_name="__main__")
-    return namespace, capsys.readouterr().out
-
-
-def printed_number(out: str, label: str) -> float:
-    """The first number printed after `label:` (a line such as `test accuracy: 0.9798`)."""
-    match = re.search(re.escape(label) + r":?\s+(-?[0-9.e+-]+)", out)
-    assert match, f"{label!r} not printed; output was:\n{out}"
-    return float(match.group(1))
-
-
-@pytest.fixture(autouse=True)
-def _one_blas_thread():
-    """NumPy's BLAS on one thread: the examples' matrices are tiny and the cores are shared."""
-    try:
-        from threadpoolctl import threadpool_limits  # present with scikit-learn
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
-
-
-@pytest.fixture
-def sklearn_datasets():
-    """scikit-learn's bundled datasets (no download); the examples that use them skip without."""
-    return pytest.importorskip("sklearn.datasets")
+from tests.examples.support import printed_number, run_example
 
 
 def test_transformer_text_classifier(tmp_path, monkeypatch, capsys):
