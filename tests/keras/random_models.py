@@ -83,10 +83,13 @@ FREEZABLE = {"Dense", "Conv1D", "Conv2D", "BatchNormalization", "LayerNormalizat
 @st.composite
 def _any_layer(draw, shape, allow_dropout, allow_rnn, time_unknown, allow_batchnorm):
     rank = len(shape)
-    options = ["Dense", "Activation", "LayerNormalization", "ReLU", "Softmax",
-               "UnitNormalization", "GroupNormalization"]
+    options = ["Dense", "Activation", "ReLU"]
     if allow_batchnorm:
-        options += ["BatchNormalization"]
+        # Layers that can make a gradient exactly zero in theory (a bias followed by a
+        # normalization, or by a softmax over an axis the bias is constant along): float
+        # noise there is what Adam-like optimizers scale up to full steps.
+        options += ["BatchNormalization", "LayerNormalization", "Softmax", "UnitNormalization",
+                    "GroupNormalization"]
     if allow_dropout:
         options += ["Dropout"]
     if rank == 1:
@@ -324,9 +327,9 @@ def model_specs(draw, functional: bool | None = None, allow_dropout: bool = True
     """A small valid model: an input kind, 1..max_layers random layers (some grouped into a
     nested Sequential / functional model, some merged with a branch), then a Dense head.
 
-    `allow_batchnorm=False` leaves BatchNormalization out: in training it makes the gradient
-    of a bias before it exactly zero in theory, float noise in practice, which Adam-like
-    optimizers scale up to full steps (so eager and compiled runs would part)."""
+    `allow_batchnorm=False` leaves out the normalization and softmax layers: they can make
+    the gradient of a bias before them exactly zero in theory, float noise in practice, which
+    Adam-like optimizers scale up to full steps (so eager and compiled runs would part)."""
     kind = draw(st.sampled_from(["vector", "sequence", "image", "tokens"]))
     vocab = 0
     if kind == "vector":
