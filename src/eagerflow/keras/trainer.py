@@ -242,6 +242,7 @@ class Trainer:
         callback_list.on_train_begin()
         # BackupAndRestore sets where an interrupted training resumes.
         initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
+        self._initial_epoch = None  # read once: the next fit starts where it is told
         handler.initial_epoch = initial_epoch
         logs = {}
         epoch_logs = {}

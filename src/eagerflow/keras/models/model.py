@@ -6,7 +6,6 @@ makes a model whose structure is Python code.
 
 from __future__ import annotations
 
-from eagerflow.core import nest
 from eagerflow.core.shape import TensorShape
 from eagerflow.keras.layers.layer import Layer
 from eagerflow.keras.trainer import Trainer
@@ -216,6 +215,3 @@ def _as_dtype(name):
 
     return as_dtype(name)
 
-
-def _flat(values) -> list:
-    return nest.flatten(values)
