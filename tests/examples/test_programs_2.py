@@ -341,8 +341,6 @@ def test_backup_and_restore_save_freq_resumes_mid_epoch(tmp_path):
     assert int(resumed.optimizer.iterations) == 3 * 4
 
 
-@pytest.mark.xfail(strict=True, reason="RandomCrop at inference takes a center crop; TF resizes "
-                                       "the largest window of the target aspect ratio instead")
 def test_random_crop_at_inference_resizes():
     import eagerflow as tf
 

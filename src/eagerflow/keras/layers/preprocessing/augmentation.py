@@ -19,8 +19,9 @@ from eagerflow.keras.layers.layer import Layer
 from eagerflow.keras.layers.preprocessing.base import numpy_kernel
 from eagerflow.keras.layers.preprocessing.image_preprocessing import (
     apply_matrices,
-    center_crop_matrices,
     image_size,
+    resize_matrix,
+    smart_crop_window,
 )
 from eagerflow.keras.layers.regularization import _in_training
 
@@ -381,7 +382,8 @@ class RandomBrightness(Layer):
 
 class RandomCrop(Layer):
     """In training, crops a random `(height, width)` window (one offset per batch); in
-    inference, a centre crop (as CenterCrop)."""
+    inference (and for images smaller than the window), resizes the largest centred window of
+    the target's aspect ratio to the target (tf.keras's smart_resize)."""
 
     def __init__(self, height: int, width: int, seed: int | None = None, **kwargs) -> None:
         super().__init__(**_layer_kwargs(kwargs))
@@ -392,7 +394,10 @@ class RandomCrop(Layer):
     def _crop(self, inputs, random: bool):
         images, single = _as_batch(inputs)
         height, width = image_size(images)
-        rows, columns = center_crop_matrices(height, width, self.height, self.width)
+        top, left, window_rows, window_columns = smart_crop_window(height, width,
+                                                                   self.height, self.width)
+        rows = resize_matrix(height, self.height, "bilinear", top, window_rows)
+        columns = resize_matrix(width, self.width, "bilinear", left, window_columns)
         if random:
             def offset(size, target):
                 room = tf.maximum(tf.cast(size, tf.int32) - target + 1, 1)
