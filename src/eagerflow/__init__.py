@@ -28,6 +28,7 @@ from eagerflow.ops.array.joining import *
 from eagerflow.ops.array.layout import *
 from eagerflow.ops.array.partition import *
 from eagerflow.ops.control_flow import *
+from eagerflow.ops.functional_ops import *
 from eagerflow.ops.debugging import *
 from eagerflow.ops.indexing import *
 from eagerflow.ops.linalg import *

@@ -11,6 +11,7 @@ from eagerflow.ops import (
     array,
     control_flow,
     conv,
+    functional_ops,
     debugging,
     indexing,
     linalg,
@@ -23,7 +24,7 @@ from eagerflow.ops import (
 )
 
 FAMILIES = (*array.FAMILIES, indexing, math, special, reduce, linalg, nn, conv, random, debugging,
-            control_flow, script)
+            control_flow, functional_ops, script)
 
 # Python operator key (see core/tensor.py OPERATORS) -> function name in some family.
 _OPERATOR_FUNCTIONS = {
