@@ -43,3 +43,26 @@ def test_tf2_aliases_of_keras_namespaces():
     assert tf.losses.MeanSquaredError is tf.keras.losses.MeanSquaredError
     assert tf.metrics.Mean is tf.keras.metrics.Mean
     assert tf.initializers.Zeros is tf.keras.initializers.Zeros
+
+
+def test_backend_tensor_functions_of_older_keras_code():
+    import numpy as np
+
+    K = tf.keras.backend
+    x = tf.constant([[1.0, -2.0], [3.0, 4.0]])
+    assert float(K.mean(K.square(x))) == 7.5
+    np.testing.assert_allclose(K.sum(x, axis=1).numpy(), [-1.0, 7.0])
+    np.testing.assert_allclose(K.max(x, axis=0).numpy(), [3.0, 4.0])
+    np.testing.assert_allclose(K.clip(x, 0.0, 2.0).numpy(), [[1, 0], [2, 2]])
+    np.testing.assert_allclose(K.dot(x, x).numpy(), x.numpy() @ x.numpy())
+    three = tf.ones([2, 3, 4])
+    assert K.dot(three, tf.ones([4, 5])).shape == (2, 3, 5)
+    assert K.flatten(x).shape == (4,) and K.concatenate([x, x]).shape == (2, 4)
+    np.testing.assert_allclose(K.binary_crossentropy(tf.constant([1.0]), tf.constant([0.9])),
+                               [-np.log(0.9)], rtol=1e-5)
+    assert K.exp is tf.exp and K.relu is tf.nn.relu
+    assert float(K.mean(tf.constant([True, False]))) == 0.5
+    variable = K.variable([1, 2])
+    assert variable.dtype == tf.float32
+    with pytest.raises(AttributeError):
+        _ = K.no_such_function

@@ -77,3 +77,8 @@ def test_gradient_through_the_traced_loop_matches_finite_differences():
 def test_scalars_are_refused():
     with pytest.raises(ValueError, match="1\\+ dimensional"):
         tf.map_fn(lambda r: r, tf.constant(1.0))
+
+
+def test_vectorized_map_equals_map_fn():
+    eager, compiled = _both(lambda x: tf.vectorized_map(lambda r: tf.reduce_sum(x * r, 1), x), X)
+    _assert_same(eager, compiled, X @ X.T)
