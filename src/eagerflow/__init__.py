@@ -5,7 +5,7 @@ load on first attribute access.
 """
 
 from eagerflow import bitwise, debugging, dtypes, errors, image, linalg, math, nest, nn, random
-from eagerflow.autodiff import GradientTape, UnconnectedGradients, custom_gradient
+from eagerflow.autodiff import GradientTape, UnconnectedGradients, custom_gradient, gradients
 from eagerflow.core.context import executing_eagerly
 from eagerflow.core.device import device
 from eagerflow.core.dtypes import *
@@ -28,8 +28,8 @@ from eagerflow.ops.array.joining import *
 from eagerflow.ops.array.layout import *
 from eagerflow.ops.array.partition import *
 from eagerflow.ops.control_flow import *
-from eagerflow.ops.functional_ops import *
 from eagerflow.ops.debugging import *
+from eagerflow.ops.functional_ops import *
 from eagerflow.ops.indexing import *
 from eagerflow.ops.linalg import *
 from eagerflow.ops.math import *
