@@ -316,9 +316,6 @@ def test_fit_arrays_with_steps_per_epoch_continues_across_epochs():
     np.testing.assert_allclose(from_arrays, repeated, rtol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="BackupAndRestore(save_freq=N) resumes at the start of "
-                                       "the interrupted epoch and reruns its finished batches; "
-                                       "TF runs only the batches that remain")
 def test_backup_and_restore_save_freq_resumes_mid_epoch(tmp_path):
     import eagerflow as tf
 

@@ -242,7 +242,8 @@ class Trainer:
         callback_list.on_train_begin()
         # BackupAndRestore sets where an interrupted training resumes.
         initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
-        self._initial_epoch = None  # read once: the next fit starts where it is told
+        skip_steps = getattr(self, "_initial_step", 0) or 0  # batches done before a pre-emption
+        self._initial_epoch = self._initial_step = None  # read once per fit
         handler.initial_epoch = initial_epoch
         logs = {}
         epoch_logs = {}
@@ -251,6 +252,9 @@ class Trainer:
             callback_list.on_epoch_begin(epoch)
             step = -1
             for step, batch in enumerate(batches):
+                if skip_steps:
+                    skip_steps -= 1
+                    continue
                 callback_list.on_train_batch_begin(step)
                 results = train_function(batch)
                 logs = _to_python(results)

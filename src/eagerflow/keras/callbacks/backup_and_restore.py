@@ -61,6 +61,9 @@ class BackupAndRestore(SavesEveryNBatches, Callback):
         self.model.load_weights(self._weights_path)
         self._initial_epoch = epoch
         self.model._initial_epoch = epoch
+        batch = metadata.get("batch")
+        # Saved mid-epoch: that epoch resumes after the last batch it finished.
+        self.model._initial_step = batch + 1 if isinstance(batch, int) and batch >= 0 else 0
 
     def _save_at_batch(self, epoch: int, batch: int, logs) -> None:
         self._backup(epoch, batch)
