@@ -158,3 +158,19 @@ def test_random_and_python_calling_ops_are_not_recorded():
         tf.py_function(lambda t: t, [x], tf.float32)
     with pytest.raises(TypeError, match="Lambda"):
         tf.random.normal(tf.shape(x))
+
+
+def test_shape_arguments_computed_from_keras_tensors():
+    inputs = tf.keras.Input(shape=(4, 3))
+    flat = tf.reshape(inputs, [tf.shape(inputs)[0], 12])
+    tiled = tf.tile(inputs, [1, tf.shape(inputs)[1], 1])
+    assert flat.shape.as_list() == [None, 12]
+    model = tf.keras.Model(inputs, [flat, tiled])
+    x = np.arange(24, dtype=np.float32).reshape(2, 4, 3)
+    flat_value, tiled_value = model(x)
+    np.testing.assert_array_equal(flat_value.numpy(), x.reshape(2, 12))
+    np.testing.assert_array_equal(tiled_value.numpy(), np.tile(x, (1, 4, 1)))
+    clone = tf.keras.models.model_from_json(model.to_json())
+    np.testing.assert_array_equal(clone(x)[0].numpy(), x.reshape(2, 12))
+    with pytest.raises(TypeError, match="Lambda layer"):
+        tf.ones(tf.shape(inputs))  # allocators are not recorded (nor loaded from files)

@@ -85,3 +85,26 @@ def _shape_argument(shape) -> tuple:
     if isinstance(shape, (int, np.integer)):
         return (int(shape),)
     return tuple(int(d) for d in shape)
+
+
+class _ShapeArgumentStandIn:
+    """What a public op reports to the functional API's dispatch when a shape argument holds
+    a Keras symbolic tensor (the op is recorded whole, by the public call)."""
+
+    name = "shape argument"
+    multiple_results = False
+
+
+def keras_call_if_symbolic(*values):
+    """When an argument (or an entry of a list argument) is a functional-API KerasTensor,
+    record the calling public op as a layer and return its symbolic output; else None."""
+    from eagerflow.core import primitive as _primitive
+
+    kinds = _primitive.SYMBOLIC_TYPES
+    if not kinds:
+        return None
+    for value in values:
+        entries = value if isinstance(value, (list, tuple)) else (value,)
+        if any(isinstance(entry, kinds) for entry in entries):
+            return _primitive.SYMBOLIC_CALL(_ShapeArgumentStandIn, values, {})
+    return None

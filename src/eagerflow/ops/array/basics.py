@@ -15,7 +15,14 @@ from eagerflow.core.tensor import (
     convert_to_tensor,
     make_constant,
 )
-from eagerflow.ops.array.arguments import _error, _pyrange, _shape_argument, _static_int, _t
+from eagerflow.ops.array.arguments import (
+    _error,
+    _pyrange,
+    _shape_argument,
+    _static_int,
+    _t,
+    keras_call_if_symbolic,
+)
 from eagerflow.ops.rules import broadcast_shapes, same_as_first
 
 __all__ = [
@@ -162,6 +169,9 @@ def reshape(tensor, shape, name=None) -> Tensor:
 
     Inside tf.function the shape may hold run-time values (`[tf.shape(x)[0], -1]`).
     """
+    symbolic = keras_call_if_symbolic(shape)
+    if symbolic is not None:
+        return symbolic
     hint, dynamic = _shape_operand(shape, "Reshape")
     if dynamic is not None:
         return reshape_dynamic_p.bind(tensor, dynamic, hint=hint)

@@ -18,7 +18,14 @@ from eagerflow.core.tensor import (
     convert_to_tensor,
     make_constant,
 )
-from eagerflow.ops.array.arguments import _error, _pyrange, _shape_argument, _static_int, _t
+from eagerflow.ops.array.arguments import (
+    _error,
+    _pyrange,
+    _shape_argument,
+    _static_int,
+    _t,
+    keras_call_if_symbolic,
+)
 from eagerflow.ops.array.basics import (
     _is_symbolic,
     _shape_operand,
@@ -41,6 +48,9 @@ NAMESPACES: dict = {"linalg": ["eye"]}
 # --- zeros / ones / fill -------------------------------------------------------------------
 def zeros(shape, dtype=dtypes.float32, name=None) -> Tensor:
     """A tensor of `shape` filled with zeros."""
+    symbolic = keras_call_if_symbolic(shape)
+    if symbolic is not None:
+        return symbolic
     dtype = dtypes.as_dtype(dtype)
     hint, dynamic = _shape_operand(shape, "Fill")
     if dynamic is not None:
@@ -50,6 +60,9 @@ def zeros(shape, dtype=dtypes.float32, name=None) -> Tensor:
 
 def ones(shape, dtype=dtypes.float32, name=None) -> Tensor:
     """A tensor of `shape` filled with ones."""
+    symbolic = keras_call_if_symbolic(shape)
+    if symbolic is not None:
+        return symbolic
     dtype = dtypes.as_dtype(dtype)
     hint, dynamic = _shape_operand(shape, "Fill")
     if dynamic is not None:
@@ -84,6 +97,9 @@ def ones_like(input, dtype=None, name=None) -> Tensor:
 
 def fill(dims, value, name=None) -> Tensor:
     """A tensor of shape `dims` filled with the scalar `value` (differentiable in value)."""
+    symbolic = keras_call_if_symbolic(dims)
+    if symbolic is not None:
+        return symbolic
     value = _t(value)
     if value.shape.rank != 0:
         raise InvalidArgumentError(None, None, f"Fill: value must be a scalar, got shape "
@@ -248,6 +264,9 @@ def range(start, limit=None, delta=1, dtype=None, name="range") -> Tensor:  # no
     The dtype is inferred as TF does: the widest of the arguments' dtypes
     (Python ints int32, Python floats float32), or `dtype` when given.
     """
+    symbolic = keras_call_if_symbolic(start, limit, delta)
+    if symbolic is not None:
+        return symbolic
     if limit is None:
         start, limit = 0, start
     values = [v._variable_read() if hasattr(v, "_variable_read") else v

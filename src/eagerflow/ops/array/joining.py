@@ -17,6 +17,7 @@ from eagerflow.ops.array.arguments import (
     _static_int,
     _static_ints,
     _t,
+    keras_call_if_symbolic,
 )
 from eagerflow.ops.array.basics import (
     _dims,
@@ -316,6 +317,9 @@ untile_dynamic_p = primitive(
 
 def tile(input, multiples, name=None) -> Tensor:
     """Repeat `input` `multiples[i]` times along each dimension i."""
+    symbolic = keras_call_if_symbolic(multiples)
+    if symbolic is not None:
+        return symbolic
     hint, dynamic = _shape_operand(multiples, "Tile")
     if dynamic is not None:
         return tile_dynamic_p.bind(input, dynamic, hint=hint)

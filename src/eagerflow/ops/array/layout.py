@@ -18,6 +18,7 @@ from eagerflow.ops.array.arguments import (
     _static_int,
     _static_ints,
     _t,
+    keras_call_if_symbolic,
 )
 from eagerflow.ops.array.basics import (
     _dims,
@@ -252,6 +253,9 @@ broadcast_to_p = primitive(
 
 def broadcast_to(input, shape, name=None) -> Tensor:
     """`input` broadcast to `shape` (NumPy rules)."""
+    symbolic = keras_call_if_symbolic(shape)
+    if symbolic is not None:
+        return symbolic
     hint, dynamic = _shape_operand(shape, "BroadcastTo")
     if dynamic is not None:
         return broadcast_to_dynamic_p.bind(input, dynamic, hint=hint)
