@@ -13,15 +13,12 @@ from eagerflow.core.shape import TensorShape
 from eagerflow.keras import constraints, initializers, regularizers
 from eagerflow.keras.layers.einsum_dense import EinsumDense
 from eagerflow.keras.layers.layer import Layer, _scoped_build
+from eagerflow.keras.layers.layer_args import _serialize
 from eagerflow.keras.layers.regularization import Dropout, _in_training
 
 __all__ = ["Attention", "AdditiveAttention", "MultiHeadAttention"]
 
 _LETTERS = string.ascii_lowercase
-
-
-def _serialize(module, value):
-    return module.serialize(value) if value is not None else None
 
 
 def _large_negative(dtype) -> float:
@@ -432,11 +429,11 @@ class MultiHeadAttention(Layer):
                                else None),
             "kernel_initializer": initializers.serialize(self._kernel_initializer),
             "bias_initializer": initializers.serialize(self._bias_initializer),
-            "kernel_regularizer": _serialize(regularizers, self._kernel_regularizer),
-            "bias_regularizer": _serialize(regularizers, self._bias_regularizer),
-            "activity_regularizer": _serialize(regularizers, self.activity_regularizer),
-            "kernel_constraint": _serialize(constraints, self._kernel_constraint),
-            "bias_constraint": _serialize(constraints, self._bias_constraint),
+            "kernel_regularizer": _serialize("regularizers", self._kernel_regularizer),
+            "bias_regularizer": _serialize("regularizers", self._bias_regularizer),
+            "activity_regularizer": _serialize("regularizers", self.activity_regularizer),
+            "kernel_constraint": _serialize("constraints", self._kernel_constraint),
+            "bias_constraint": _serialize("constraints", self._bias_constraint),
             "query_shape": shape_list(self._query_shape),
             "key_shape": shape_list(self._key_shape),
             "value_shape": shape_list(self._value_shape),

@@ -4,15 +4,16 @@ operators on functional-API tensors)."""
 from __future__ import annotations
 
 from eagerflow.core.shape import TensorShape
-from eagerflow.keras import activations, constraints, initializers, regularizers
+from eagerflow.keras import activations, regularizers
 from eagerflow.keras.layers.layer import InputSpec, Layer
+from eagerflow.keras.layers.layer_args import (
+    _add_weight_from_args,
+    _set_weight_args,
+    _weight_args_config,
+)
 from eagerflow.keras.layers.tf_op_layer import TFOpLambda
 
 __all__ = ["Dense", "Embedding", "Activation", "Lambda", "Identity"]
-
-
-def _serialize(module, value):
-    return module.serialize(value) if value is not None else None
 
 
 class Dense(Layer):
@@ -30,12 +31,9 @@ class Dense(Layer):
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        _set_weight_args(self, "kernel", kernel_initializer, kernel_regularizer,
+                         kernel_constraint)
+        _set_weight_args(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 
@@ -45,15 +43,9 @@ class Dense(Layer):
         if last_dim is None:
             raise ValueError("The last dimension of the inputs to a Dense layer should be "
                              f"defined. Found None. Full input shape received: {input_shape}")
-        self.kernel = self.add_weight("kernel", shape=(last_dim, self.units),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.bias = (self.add_weight("bias", shape=(self.units,),
-                                     initializer=self.bias_initializer,
-                                     regularizer=self.bias_regularizer,
-                                     constraint=self.bias_constraint)
-                     if self.use_bias else None)
+        self.kernel = _add_weight_from_args(self, "kernel", (last_dim, self.units))
+        self.bias = (_add_weight_from_args(self, "bias", (self.units,)) if self.use_bias
+                     else None)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: last_dim})
         self.built = True
 
@@ -82,13 +74,7 @@ class Dense(Layer):
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _serialize(regularizers, self.kernel_regularizer),
-            "bias_regularizer": _serialize(regularizers, self.bias_regularizer),
-            "activity_regularizer": _serialize(regularizers, self.activity_regularizer),
-            "kernel_constraint": _serialize(constraints, self.kernel_constraint),
-            "bias_constraint": _serialize(constraints, self.bias_constraint),
+            **_weight_args_config(self, "kernel", "bias", activity=True),
         })
         return config
 
@@ -110,18 +96,15 @@ class Embedding(Layer):
                              f"input_dim = {input_dim} and output_dim = {output_dim}")
         self.input_dim = int(input_dim)
         self.output_dim = int(output_dim)
-        self.embeddings_initializer = initializers.get(embeddings_initializer)
-        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
-        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        _set_weight_args(self, "embeddings", embeddings_initializer, embeddings_regularizer,
+                         embeddings_constraint)
         self.mask_zero = mask_zero
         self.supports_masking = mask_zero
         self.input_length = input_length
 
     def build(self, input_shape=None) -> None:
-        self.embeddings = self.add_weight("embeddings", shape=(self.input_dim, self.output_dim),
-                                          initializer=self.embeddings_initializer,
-                                          regularizer=self.embeddings_regularizer,
-                                          constraint=self.embeddings_constraint)
+        self.embeddings = _add_weight_from_args(self, "embeddings",
+                                                (self.input_dim, self.output_dim))
         self.built = True
 
     def call(self, inputs):
@@ -146,10 +129,7 @@ class Embedding(Layer):
         config.update({
             "input_dim": self.input_dim,
             "output_dim": self.output_dim,
-            "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-            "embeddings_regularizer": _serialize(regularizers, self.embeddings_regularizer),
-            "activity_regularizer": _serialize(regularizers, self.activity_regularizer),
-            "embeddings_constraint": _serialize(constraints, self.embeddings_constraint),
+            **_weight_args_config(self, "embeddings", activity=True),
             "mask_zero": self.mask_zero,
             "input_length": self.input_length,
         })

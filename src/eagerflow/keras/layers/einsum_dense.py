@@ -6,14 +6,15 @@ from __future__ import annotations
 import re
 
 from eagerflow.core.shape import TensorShape
-from eagerflow.keras import activations, constraints, initializers, regularizers
+from eagerflow.keras import activations, regularizers
 from eagerflow.keras.layers.layer import Layer
+from eagerflow.keras.layers.layer_args import (
+    _add_weight_from_args,
+    _set_weight_args,
+    _weight_args_config,
+)
 
 __all__ = ["EinsumDense"]
-
-
-def _serialize(module, value):
-    return module.serialize(value) if value is not None else None
 
 
 def analyze_einsum_equation(equation: str, bias_axes: str | None, input_shape: list,
@@ -110,12 +111,9 @@ class EinsumDense(Layer):
             self.partial_output_shape = list(output_shape)
         self.bias_axes = bias_axes
         self.activation = activations.get(activation)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        _set_weight_args(self, "kernel", kernel_initializer, kernel_regularizer,
+                         kernel_constraint)
+        _set_weight_args(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self.full_output_shape = None
 
     def build(self, input_shape) -> None:
@@ -127,14 +125,9 @@ class EinsumDense(Layer):
                              f"equation '{self.equation}' and inputs of shape {input_shape} "
                              "has undefined dimensions; give them in `output_shape` or the "
                              "input shape.")
-        self.kernel = self.add_weight("kernel", shape=kernel_shape,
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.bias = (self.add_weight("bias", shape=bias_shape, initializer=self.bias_initializer,
-                                     regularizer=self.bias_regularizer,
-                                     constraint=self.bias_constraint)
-                     if bias_shape is not None else None)
+        self.kernel = _add_weight_from_args(self, "kernel", kernel_shape)
+        self.bias = (_add_weight_from_args(self, "bias", bias_shape) if bias_shape is not None
+                     else None)
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -161,12 +154,6 @@ class EinsumDense(Layer):
             "equation": self.equation,
             "activation": activations.serialize(self.activation),
             "bias_axes": self.bias_axes,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _serialize(regularizers, self.kernel_regularizer),
-            "bias_regularizer": _serialize(regularizers, self.bias_regularizer),
-            "activity_regularizer": _serialize(regularizers, self.activity_regularizer),
-            "kernel_constraint": _serialize(constraints, self.kernel_constraint),
-            "bias_constraint": _serialize(constraints, self.bias_constraint),
+            **_weight_args_config(self, "kernel", "bias", activity=True),
         })
         return config

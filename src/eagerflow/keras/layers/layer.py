@@ -13,6 +13,7 @@ import functools
 import inspect
 import re
 import threading
+import weakref
 
 import numpy as np
 
@@ -51,6 +52,10 @@ class _NameScope(threading.local):
 
 
 _name_scope = _NameScope()
+
+# Layers whose call added losses not yet cleared: an outermost call walks its layer tree to
+# clear them only when there are any (the walk costs a few µs per eager model call).
+_layers_holding_losses: weakref.WeakSet = weakref.WeakSet()
 
 
 def _scoped_build(build):
@@ -402,6 +407,7 @@ class Layer(Module):
             self._callable_losses.append(loss)
         else:
             self._losses.append(loss)
+            _layers_holding_losses.add(self)
 
     @property
     def losses(self) -> list:
@@ -414,8 +420,11 @@ class Layer(Module):
         return collected
 
     def _clear_losses(self) -> None:
+        if not _layers_holding_losses:  # the common case: no layer added a loss
+            return
         for layer in self._flatten_layers():
             layer._losses = []
+            _layers_holding_losses.discard(layer)
 
     @property
     def activity_regularizer(self):
@@ -528,6 +537,7 @@ class Layer(Module):
             penalty = sum(self._activity_regularizer(o) for o in nest.flatten(outputs))
             batch = _batch_size(nest.flatten(outputs)[0])
             self._losses.append(penalty / cast(batch, penalty.dtype))
+            _layers_holding_losses.add(self)
         if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
             _attach_masks(outputs, self.compute_mask(args[0], input_mask))
         return outputs
@@ -602,7 +612,7 @@ class Layer(Module):
         with tracing(builder):
             symbolic_args = (self._convert_inputs(symbolic_args[0]),) + tuple(symbolic_args[1:])
             outputs = self._call_with_context(symbolic_args, dict(symbolic_kwargs))
-        self._losses = []
+        self._clear_losses()  # symbolic values of the scratch graph, not losses to keep
 
         def as_keras_tensor(value):
             if isinstance(value, Tensor):
