@@ -7,6 +7,7 @@ import builtins
 
 import numpy as np
 
+from eagerflow.core import primitive as _primitive
 from eagerflow.core.errors import InvalidArgumentError
 from eagerflow.core.tensor import EagerTensor, Tensor
 from eagerflow.ops.rules import as_tensor
@@ -98,8 +99,6 @@ class _ShapeArgumentStandIn:
 def keras_call_if_symbolic(*values):
     """When an argument (or an entry of a list argument) is a functional-API KerasTensor,
     record the calling public op as a layer and return its symbolic output; else None."""
-    from eagerflow.core import primitive as _primitive
-
     kinds = _primitive.SYMBOLIC_TYPES
     if not kinds:
         return None
